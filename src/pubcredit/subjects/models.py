@@ -1,0 +1,122 @@
+"""Credit subjects (Art. 3) and their relations (Art. 10, 26)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SubjectKind(models.TextChoices):
+    LEGAL_PERSON = "legal_person", _("法人")
+    UNINCORPORATED_ORG = "unincorporated_org", _("非法人组织")
+    NATURAL_PERSON = "natural_person", _("自然人")
+
+
+ORGANIZATION_KINDS = (SubjectKind.LEGAL_PERSON, SubjectKind.UNINCORPORATED_ORG)
+
+
+class Subject(models.Model):
+    """A legal person, unincorporated organisation or natural person.
+
+    Organisations are keyed by their USCC; persons by a keyed hash of the resident ID number,
+    which itself is stored only encrypted (``resident_id_enc``) and, for display, masked.
+    """
+
+    public_ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("主体类别"), max_length=24, choices=SubjectKind.choices)
+    name = models.CharField(_("名称/姓名"), max_length=200)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, null=True, blank=True)
+    resident_id_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    resident_id_enc = models.BinaryField(null=True, blank=True, editable=False)
+    resident_id_masked = models.CharField(_("身份证号码（脱敏）"), max_length=18, blank=True, editable=False)
+    region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True, db_index=True)
+    verified = models.BooleanField(_("已核验"), default=True)
+    source = models.CharField(_("来源"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("信用主体")
+        verbose_name_plural = _("信用主体")
+        constraints = [
+            models.CheckConstraint(
+                name="subject_key_matches_kind",
+                condition=(
+                    models.Q(kind="natural_person", uscc__isnull=True, resident_id_hash__isnull=False)
+                    | (~models.Q(kind="natural_person") & models.Q(uscc__isnull=False, resident_id_hash__isnull=True))
+                ),
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["name"], name="subject_name_trgm", opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["kind", "region_code"], name="subject_kind_region_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.display_code})"
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == SubjectKind.NATURAL_PERSON
+
+    @property
+    def display_code(self) -> str:
+        """The code as shown to readers not entitled to a person's full ID number."""
+        return self.resident_id_masked if self.is_person else (self.uscc or "")
+
+
+class RelationRole(models.TextChoices):
+    LEGAL_REP = "legal_rep", _("法定代表人")
+    PRINCIPAL = "principal", _("主要负责人")
+    ACTUAL_CONTROLLER = "actual_controller", _("实际控制人")
+    RESPONSIBLE_PERSON = "responsible_person", _("直接责任人")
+    DIRECTOR = "director", _("董事")
+    SUPERVISOR = "supervisor", _("监事")
+    MANAGER = "manager", _("高级管理人员")
+    BRANCH = "branch", _("分支机构")
+
+
+PERSON_ROLES = tuple(r for r in RelationRole if r != RelationRole.BRANCH)
+
+
+class SubjectRelation(models.Model):
+    """An organisation's relation to a person (roles of Art. 10, 26) or to a branch."""
+
+    organization = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="relations")
+    related = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="related_to")
+    role = models.CharField(_("关系"), max_length=24, choices=RelationRole.choices)
+    since = models.DateField(_("起始日期"), null=True, blank=True)
+    until = models.DateField(_("终止日期"), null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("主体关系")
+        verbose_name_plural = _("主体关系")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "related", "role"], name="relation_unique"),
+            models.CheckConstraint(name="relation_not_self", condition=~models.Q(organization=models.F("related"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.role} {self.related_id}"
+
+
+class NameChange(models.Model):
+    """A subject's former name, kept so that records under the old name still match."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="name_changes")
+    old_name = models.CharField(max_length=200)
+    new_name = models.CharField(max_length=200)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("名称变更")
+        verbose_name_plural = _("名称变更")
+
+    def __str__(self) -> str:
+        return f"{self.old_name} → {self.new_name}"

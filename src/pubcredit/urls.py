@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from pubcredit.api import api
+
+admin.site.site_header = "杭州市公共信用信息平台 · 管理后台"
+admin.site.site_title = "公共信用信息平台管理后台"
+admin.site.index_title = "业务管理"
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("pubcredit.portal.urls")),
+]
+
+handler400 = "pubcredit.portal.views.bad_request"
+handler403 = "pubcredit.portal.views.permission_denied"
+handler404 = "pubcredit.portal.views.page_not_found"
+handler500 = "pubcredit.portal.views.server_error"

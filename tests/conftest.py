@@ -1,0 +1,1 @@
+"""Shared fixtures. Settings: pubcredit.settings_test (PostgreSQL found by pubcredit.devdb)."""
