@@ -1,0 +1,61 @@
+"""Masking of personal data for display and logs.
+
+Masking is for people reading a page or a log line; it is not protection at rest (see
+``pii``). Every function fails closed: input of an unexpected shape is masked entirely.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["RESIDENT_ID_PATTERN", "mask_name", "mask_phone", "mask_resident_id", "mask_text"]
+
+#: Anything shaped like an 18-character resident ID that is not part of a longer digit run.
+RESIDENT_ID_PATTERN = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+
+_NAME_SEPARATORS = "·•・. "  # kept: the dot in transliterated names like 阿卜杜·热合曼
+
+
+def mask_resident_id(code: str) -> str:
+    """``330106199001011234`` → ``330106********1234``: region and last four kept.
+
+    A 15-digit old-style ID keeps its region and last three; any other length is fully masked.
+    """
+    value = code.strip()
+    if len(value) == 18:
+        return value[:6] + "*" * 8 + value[14:]
+    if len(value) == 15:
+        return value[:6] + "*" * 6 + value[12:]
+    return "*" * len(value)
+
+
+def mask_name(name: str) -> str:
+    """``张三丰`` → ``张*丰``, ``张三`` → ``张*``, ``张`` → ``*``: first and (from three on) last kept."""
+    value = name.strip()
+    if len(value) <= 1:
+        return "*" * len(value)
+    if len(value) == 2:
+        return value[0] + "*"
+    middle = "".join(ch if ch in _NAME_SEPARATORS else "*" for ch in value[1:-1])
+    return value[0] + middle + value[-1]
+
+
+def mask_phone(phone: str) -> str:
+    """``13812345678`` → ``138****5678``.
+
+    With seven or more digits the first three and last four digits are kept and the digits in
+    between masked (separators stay; a ``+86``/``0086`` prefix is kept in addition); shorter
+    numbers are masked entirely.
+    """
+    value = phone.strip()
+    digit_positions = [i for i, ch in enumerate(value) if ch.isascii() and ch.isdigit()]
+    digits = "".join(value[i] for i in digit_positions)
+    prefix = next((len(p) for p in ("0086", "86") if digits.startswith(p) and len(digits) == len(p) + 11), 0)
+    masked = digit_positions[prefix + 3 : -4] if len(digit_positions) - prefix >= 7 else digit_positions
+    hidden = set(masked)
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(value))
+
+
+def mask_text(text: str) -> str:
+    """Mask every resident-ID-shaped run (17 digits + digit/X) in free text, e.g. log lines."""
+    return RESIDENT_ID_PATTERN.sub(lambda m: mask_resident_id(m.group()), text)

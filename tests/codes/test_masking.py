@@ -1,0 +1,68 @@
+"""Masking for display and logs: fixed cases; unexpected shapes are masked entirely."""
+
+from __future__ import annotations
+
+import pytest
+
+from pubcredit.codes import mask_name, mask_phone, mask_resident_id, mask_text
+
+
+@pytest.mark.parametrize(
+    ("code", "masked"),
+    [
+        ("330106199001011234", "330106********1234"),
+        ("11010519491231002X", "110105********002X"),
+        (" 330106199001011234 ", "330106********1234"),
+        ("330106900101123", "330106******123"),
+        ("12345", "*****"),
+        ("", ""),
+    ],
+)
+def test_mask_resident_id(code: str, masked: str) -> None:
+    assert mask_resident_id(code) == masked
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("张三丰", "张*丰"),
+        ("张三", "张*"),
+        ("张", "*"),
+        ("欧阳娜娜", "欧**娜"),
+        ("阿卜杜·热合曼", "阿**·**曼"),
+        (" 李四 ", "李*"),
+        ("", ""),
+    ],
+)
+def test_mask_name(name: str, masked: str) -> None:
+    assert mask_name(name) == masked
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("138-1234-5678", "138-****-5678"),
+        ("+86 138 1234 5678", "+86 138 **** 5678"),
+        ("008613812345678", "0086138****5678"),
+        ("0571-87654321", "057*-****4321"),
+        ("123456", "******"),
+        ("", ""),
+    ],
+)
+def test_mask_phone(phone: str, masked: str) -> None:
+    assert mask_phone(phone) == masked
+
+
+def test_mask_text_masks_every_id_shaped_run() -> None:
+    text = "查询 330106199001011234，另 id=11010519491231002x;"
+    assert mask_text(text) == "查询 330106********1234，另 id=110105********002x;"
+
+
+def test_mask_text_ignores_other_numbers() -> None:
+    text = "卡号 6222021234567890123 金额 12345678901234567 代码 91110000600037341L"
+    assert mask_text(text) == text
+
+
+def test_mask_text_masks_id_without_check_digit_validity() -> None:
+    assert mask_text("ID:330106199001011230") == "ID:330106********1230"
