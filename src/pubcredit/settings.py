@@ -31,7 +31,8 @@ def _required(name: str) -> str:
 SECRET_KEY = _required("SECRET_KEY")
 PII_HASH_KEY = _required("PUBCREDIT_PII_HASH_KEY")
 PII_ENC_KEY = _required("PUBCREDIT_PII_ENC_KEY")
-# Earlier encryption keys, comma-separated, still accepted for reading while data is re-keyed.
+PII_ENC_KEY_ID = int(os.environ.get("PUBCREDIT_PII_ENC_KEY_ID", "1"))
+# Earlier encryption keys as "id:base64", comma-separated, still read while data is re-keyed.
 PII_ENC_OLD_KEYS = [k for k in os.environ.get("PUBCREDIT_PII_ENC_OLD_KEYS", "").split(",") if k]
 
 DEBUG = os.environ.get("PUBCREDIT_DEBUG", "0") == "1"

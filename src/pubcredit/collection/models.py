@@ -21,6 +21,77 @@ class RecordStatus(models.TextChoices):
     REVOKED = "revoked", _("已撤销")
 
 
+class BatchChannel(models.TextChoices):
+    API = "api", _("接口")
+    FILE = "file", _("文件上传")
+    CLI = "cli", _("命令行")
+    ADMIN = "admin", _("管理后台")
+
+
+class BatchStatus(models.TextChoices):
+    RECEIVED = "received", _("已接收")
+    PROCESSING = "processing", _("处理中")
+    COMPLETED = "completed", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class Batch(models.Model):
+    """One submission of rows under one catalog entry by one department (Art. 13).
+
+    A batch is processed in one transaction: it either completes with every accepted row
+    written, or leaves no record behind. ``file_digest`` identifies the submitted content so a
+    resend can be recognised.
+    """
+
+    entry = models.ForeignKey(CatalogEntry, on_delete=models.PROTECT, related_name="batches",
+                              verbose_name=_("目录条目"))
+    entry_version = models.ForeignKey(CatalogVersion, on_delete=models.PROTECT, related_name="batches",
+                                      verbose_name=_("目录版本"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="batches",
+                                   verbose_name=_("报送单位"))
+    channel = models.CharField(_("报送渠道"), max_length=8, choices=BatchChannel.choices)
+    filename = models.CharField(_("文件名"), max_length=255, blank=True)
+    file_digest = models.CharField(_("内容摘要"), max_length=64, blank=True, db_index=True)
+    status = models.CharField(_("状态"), max_length=12, choices=BatchStatus.choices, default=BatchStatus.RECEIVED)
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    accepted = models.PositiveIntegerField(_("新增"), default=0)
+    updated = models.PositiveIntegerField(_("更正"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变化"), default=0)
+    rejected = models.PositiveIntegerField(_("退回"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    created_by = models.CharField(_("提交人"), max_length=150)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("开始处理"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("处理完成"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("报送批次")
+        verbose_name_plural = _("报送批次")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["department", "entry", "created_at"], name="batch_dept_entry_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.entry_id} {self.get_status_display()}"
+
+
+class BatchRejection(models.Model):
+    """A rejected row: where (row number, field), why, and the row as sent (so it can be fixed)."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="rejections")
+    row_number = models.PositiveIntegerField(_("行号"))
+    field = models.CharField(_("字段"), max_length=64, blank=True)
+    reason = models.TextField(_("原因"))
+    raw = models.JSONField(_("原始数据"), default=dict)
+
+    class Meta:
+        verbose_name = _("退回记录")
+        verbose_name_plural = _("退回记录")
+        ordering = ["batch", "row_number", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.batch_id} row {self.row_number} {self.field}: {self.reason}"
+
+
 class Record(models.Model):
     """One version of one credit record about one subject.
 
@@ -44,6 +115,9 @@ class Record(models.Model):
     decision_date = models.DateField(null=True, blank=True)
     disclosure_until = models.DateField(null=True, blank=True)
     collected_at = models.DateTimeField()
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("信用记录")
@@ -59,3 +133,47 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id}:{self.natural_key} v{self.version}"
+
+
+class Consent(models.Model):
+    """A natural person's written consent to the collection of property or tax-amount information.
+
+    Art. 37: without it, rows carrying such fields about that person are refused.
+    """
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="consents")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="consents")
+    category = models.CharField(_("同意事项"), max_length=32)  # e.g. "property", "tax_amount"
+    document_ref = models.CharField(_("书面同意文书编号"), max_length=100)
+    given_on = models.DateField(_("同意日期"))
+    expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    recorded_by = models.CharField(_("登记人"), max_length=150)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("书面同意")
+        verbose_name_plural = _("书面同意")
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.category} {self.document_ref}"
+
+
+class NameReview(models.Model):
+    """A submitted name that contradicts the name known for the same code: for an officer to review."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="name_reviews")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="name_reviews")
+    row_number = models.PositiveIntegerField()
+    submitted_name = models.CharField(max_length=200)
+    known_name = models.CharField(max_length=200)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=16, blank=True)  # "renamed" / "kept"
+    resolved_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("名称待核")
+        verbose_name_plural = _("名称待核")
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}: {self.submitted_name} ≠ {self.known_name}"

@@ -1,0 +1,60 @@
+"""``pubcredit serve``: serve the platform with gunicorn (production-grade WSGI server)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("serve", help="serve the portal, API and back-office", description=__doc__)
+    add_server_arguments(p)
+    p.set_defaults(func=run)
+
+
+def add_server_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+
+
+def collect_static() -> None:
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
+    """Run gunicorn in this process until interrupted (Ctrl-C stops it cleanly)."""
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    from pubcredit.wsgi import application
+
+    connections.close_all()  # never share a database connection across the workers' fork
+
+    class _App(BaseApplication):
+        def load_config(self) -> None:
+            options: dict[str, Any] = {
+                "bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                "worker_class": "gthread", "accesslog": None, "errorlog": "-", "loglevel": "warning",
+                "graceful_timeout": 5, "timeout": 120,
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    _App().run()
+
+
+def run(args: argparse.Namespace) -> int:
+    from pubcredit.cli import env
+
+    env.setup()
+    collect_static()
+    print(f"pubcredit: serving on http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    serve_forever(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
+    return 0

@@ -1,0 +1,81 @@
+"""Reads of credit records, always for given open levels (decided by access.readers)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Q
+
+from pubcredit.codes import mask_resident_id
+from pubcredit.collection.models import Record, RecordStatus
+
+CLASS_ORDER = ("basic", "adverse", "trustworthy")
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    name: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RecordView:
+    id: int
+    entry_code: str
+    entry_name: str
+    info_class: str
+    open_level: str
+    source: str
+    department: str
+    decision_date: date | None
+    disclosure_until: date | None
+    version: int
+    fields: list[FieldValue] = field(default_factory=list)
+
+
+def _display(value: Any, spec: dict[str, Any], *, full_identity: bool) -> str:
+    if value is None or value == "":
+        return ""
+    if spec.get("type") == "resident_id" and not full_identity:
+        return mask_resident_id(str(value))
+    if spec.get("type") == "enum" and isinstance(spec.get("labels"), dict):
+        return str(spec["labels"].get(str(value), value))
+    return str(value)
+
+
+def visible_records(subject_id: int, *, levels: Iterable[str], today: date,
+                    full_identity: bool = False) -> list[RecordView]:
+    """Active records of a subject at the given open levels, still within disclosure.
+
+    Adverse information past its disclosure period is no longer disclosed (Art. 36; Zhejiang
+    rule of 5 years by default, set per catalog entry).
+    """
+    rows = (
+        Record.objects.filter(subject_id=subject_id, status=RecordStatus.ACTIVE, open_level__in=list(levels))
+        .filter(Q(disclosure_until__isnull=True) | Q(disclosure_until__gte=today))
+        .select_related("entry", "entry_version", "department")
+        .order_by("-decision_date", "-id")
+    )
+    out: list[RecordView] = []
+    for r in rows:
+        specs = r.entry_version.fields or []
+        shown = [
+            FieldValue(s["name"], s.get("label", s["name"]), _display(r.data.get(s["name"]), s,
+                                                                     full_identity=full_identity))
+            for s in specs
+            if s["name"] in r.data and r.data.get(s["name"]) not in (None, "")
+        ]
+        out.append(RecordView(
+            id=r.pk, entry_code=r.entry.code, entry_name=r.entry.name, info_class=r.info_class,
+            open_level=r.open_level, source=r.source, department=r.department.name,
+            decision_date=r.decision_date, disclosure_until=r.disclosure_until, version=r.version, fields=shown,
+        ))
+    return out
+
+
+def count_records() -> int:
+    return Record.objects.filter(status=RecordStatus.ACTIVE).count()

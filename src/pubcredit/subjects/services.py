@@ -1,0 +1,141 @@
+"""Writers for subjects and their relations (Art. 3, 10, 26). Nothing else saves these rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from pubcredit.codes import CodeError, mask_resident_id, validate_resident_id, validate_uscc
+from pubcredit.errors import Conflict, InvalidInput
+from pubcredit.subjects import pii
+from pubcredit.subjects.models import (
+    ORGANIZATION_KINDS,
+    PERSON_ROLES,
+    NameChange,
+    RelationRole,
+    Subject,
+    SubjectKind,
+    SubjectRelation,
+)
+
+NAME_MAX = 200
+
+
+def _clean_name(name: str, field: str = "name") -> str:
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise InvalidInput("名称不能为空", field=field)
+    if len(cleaned) > NAME_MAX:
+        raise InvalidInput(f"名称过长（{len(cleaned)} 字，最多 {NAME_MAX} 字）", field=field)
+    return cleaned
+
+
+def check_uscc(code: str, field: str = "uscc") -> str:
+    """Validate a USCC (GB 32100-2015) and return it normalised; InvalidInput names the problem."""
+    try:
+        return validate_uscc(code).code
+    except CodeError as exc:
+        raise InvalidInput(str(exc), field=field) from exc
+
+
+def check_resident_id(code: str, field: str = "resident_id") -> str:
+    """Validate a resident ID number (GB 11643-1999) and return it normalised."""
+    try:
+        return validate_resident_id(code, today=timezone.localdate()).code
+    except CodeError as exc:
+        raise InvalidInput(str(exc), field=field) from exc
+
+
+@transaction.atomic
+def register_organization(*, kind: str, name: str, uscc: str, verified: bool = True, source: str = "",
+                          actor: str) -> Subject:
+    """Register a legal person or unincorporated organisation under its USCC (Art. 3, 10).
+
+    Raises InvalidInput for a wrong kind, name or code, Conflict if the code is registered.
+    """
+    if kind not in ORGANIZATION_KINDS:
+        raise InvalidInput(f"组织的主体类别应为法人或非法人组织，不能是 {kind}", field="kind")
+    info = check_uscc(uscc)
+    if Subject.objects.filter(uscc=info).exists():
+        raise Conflict(f"统一社会信用代码 {info} 已登记", field="uscc")
+    # Not racy in effect: the unique constraint on uscc backs this check.
+    return Subject.objects.create(
+        kind=kind, name=_clean_name(name), uscc=info, region_code=info[2:8],
+        verified=verified, source=source or actor,
+    )
+
+
+@transaction.atomic
+def register_person(*, name: str, resident_id: str, verified: bool = True, source: str = "",
+                    actor: str) -> Subject:
+    """Register a natural person (Art. 3, 10). The ID is stored encrypted, found by keyed hash.
+
+    Raises InvalidInput for a wrong name or ID number, Conflict if the person is registered.
+    """
+    code = check_resident_id(resident_id)
+    key = pii.resident_id_hash(code)
+    if Subject.objects.filter(resident_id_hash=key).exists():
+        raise Conflict("该身份证号码对应的自然人已登记", field="resident_id")
+    try:
+        return Subject.objects.create(
+            kind=SubjectKind.NATURAL_PERSON, name=_clean_name(name), resident_id_hash=key,
+            resident_id_enc=pii.encrypt_resident_id(code), resident_id_masked=mask_resident_id(code),
+            region_code=code[:6], verified=verified, source=source or actor,
+        )
+    except IntegrityError as exc:  # a concurrent registration of the same person
+        raise Conflict("该身份证号码对应的自然人已登记", field="resident_id") from exc
+
+
+def check_relation(*, organization: Subject, related: Subject, role: str) -> None:
+    """Raise InvalidInput unless ``role`` fits the two subjects' kinds (Art. 10, 26)."""
+    if role not in RelationRole.values:
+        raise InvalidInput(f"未知的关系类型 {role}", field="role")
+    if organization.kind not in ORGANIZATION_KINDS:
+        raise InvalidInput("关系的一方必须是法人或非法人组织", field="organization")
+    if role in PERSON_ROLES and related.kind != SubjectKind.NATURAL_PERSON:
+        raise InvalidInput(f"“{RelationRole(role).label}”必须是自然人", field="related")
+    if role == RelationRole.BRANCH and related.kind not in ORGANIZATION_KINDS:
+        raise InvalidInput("分支机构必须是法人或非法人组织", field="related")
+    if organization.pk == related.pk:
+        raise InvalidInput("主体不能与自身建立关系", field="related")
+
+
+@transaction.atomic
+def relate(*, organization: Subject, related: Subject, role: str, since: date | None = None,
+           source: str = "", actor: str) -> SubjectRelation:
+    """Record an organisation↔person relation (Art. 10, 26) or organisation↔branch relation.
+
+    Person roles (legal representative, principal, actual controller, directly responsible
+    person, director, supervisor, manager) need a natural person; ``branch`` needs an
+    organisation. Returns the existing relation if it is already recorded.
+    """
+    check_relation(organization=organization, related=related, role=role)
+    relation, _created = SubjectRelation.objects.get_or_create(
+        organization=organization, related=related, role=role,
+        defaults={"since": since, "source": source or actor},
+    )
+    return relation
+
+
+@transaction.atomic
+def rename(subject: Subject, new_name: str, *, source: str = "", actor: str) -> Subject:
+    """Change a subject's name, keeping the old one (records under it still match)."""
+    cleaned = _clean_name(new_name)
+    if cleaned == subject.name:
+        return subject
+    NameChange.objects.create(subject=subject, old_name=subject.name, new_name=cleaned, source=source or actor)
+    subject.name = cleaned
+    subject.save(update_fields=["name", "updated_at"])
+    return subject
+
+
+@transaction.atomic
+def mark_verified(subject: Subject, *, actor: str) -> Subject:
+    """Confirm a subject first created from an unverified source (e.g. a submitted record)."""
+    if not subject.verified:
+        subject.verified = True
+        subject.source = f"{subject.source}; verified by {actor}"[:100]
+        subject.save(update_fields=["verified", "source", "updated_at"])
+    return subject
