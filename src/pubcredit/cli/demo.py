@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  管理后台 back-office: {url}admin/    API: {url}api/v1/docs")
     print("  Demo logins (local demo only):")
     for acc in accounts:
-        print(f"    {acc.role_label:<10} {acc.username:<16} {acc.password:<20} {acc.note}")
+        print(f"    {acc.username:<10} {acc.password:<20} {acc.role_label} — {acc.note}")
     print("=" * 72 + "\n", flush=True)
     if args.no_serve:
         return 0

@@ -116,7 +116,7 @@ class Record(models.Model):
     disclosure_until = models.DateField(null=True, blank=True)
     collected_at = models.DateTimeField()
     batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
-    status_reason = models.TextField(blank=True)
+    status_reason = models.TextField(blank=True, db_default="")
     status_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -35,14 +35,14 @@ def ensure_demo_logins() -> list[DemoLogin]:
         operator.save()
     out.append(DemoLogin("平台运营", "operator", "Demo-operator-2026", "管理后台 /admin/ (all rights)"))
 
-    dept = Department.objects.order_by("code").first()
+    dept = Department.objects.filter(code="hz-scjgj").first() or Department.objects.order_by("code").first()
     officer, created = User.objects.get_or_create(
         username="officer", defaults={"role": Role.OFFICER, "is_staff": True, "department": dept})
     if created:
         officer.set_password("Demo-officer-2026")
         officer.save()
         officer.user_permissions.set(Permission.objects.filter(codename__in=OFFICER_PERMS))
-    note = f"{dept.name if dept else ''} (read-only back-office)"
+    note = f"{officer.department.name if officer.department else ''} (read-only back-office)"
     out.append(DemoLogin("部门工作人员", "officer", "Demo-officer-2026", note))
 
     company = Subject.objects.filter(kind=SubjectKind.LEGAL_PERSON).order_by("id").first()
