@@ -12,6 +12,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from pubcredit.errors import PubcreditError
+from pubcredit.monitoring.api import router as monitoring_router
+from pubcredit.access.api import router as authorizations_router
 from pubcredit.subjects.api import router as subjects_router
 
 api = NinjaAPI(
@@ -53,3 +55,5 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 api.add_router("/subjects", subjects_router, tags=["subjects"])
+api.add_router("/authorizations", authorizations_router, tags=["authorizations"])
+api.add_router("/departments", monitoring_router, tags=["departments"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,3 +67,92 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Authorization(models.Model):
+    """A subject's grant to a named querier to read its authorised-level information (Art. 14, 17, 38).
+
+    Valid only between ``valid_from`` and ``valid_until`` and until revoked; refused at once after.
+    The grantee is an organisation (a credit agency or any organisation) identified as a subject.
+    """
+
+    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="authorizations_given",
+                                verbose_name=_("授权主体"))
+    grantee = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="authorizations_held",
+                                verbose_name=_("被授权查询方"))
+    purpose = models.CharField(_("查询用途"), max_length=200)
+    valid_from = models.DateField(_("生效日期"))
+    valid_until = models.DateField(_("截止日期"))
+    created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+    created_by = models.CharField(_("操作人"), max_length=150)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.CharField(_("撤销人"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("查询授权")
+        verbose_name_plural = _("查询授权")
+        indexes = [models.Index(fields=["subject", "grantee"], name="authz_subject_grantee_idx")]
+        constraints = [
+            models.CheckConstraint(name="authz_period_ordered",
+                                   condition=models.Q(valid_until__gte=models.F("valid_from"))),
+            models.CheckConstraint(name="authz_not_self", condition=~models.Q(subject=models.F("grantee"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} → {self.grantee_id} ({self.purpose})"
+
+
+class Matter(models.Model):
+    """An item of the government application list (Art. 27): which department may read which
+    catalog entries, for which matter (办理事项), on which legal basis."""
+
+    department = models.ForeignKey("catalog.Department", on_delete=models.PROTECT, related_name="matters",
+                                   verbose_name=_("使用部门"))
+    code = models.SlugField(_("事项编码"), max_length=60, unique=True)
+    name = models.CharField(_("办理事项"), max_length=200)
+    legal_basis = models.TextField(_("依据"))
+    entries = models.ManyToManyField("catalog.CatalogEntry", related_name="matters", verbose_name=_("可查询目录"))
+    published = models.BooleanField(_("已公布"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("政务应用清单事项")
+        verbose_name_plural = _("政务应用清单")
+        ordering = ["department__code", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class QueryLog(models.Model):
+    """One non-public read (Art. 33, 39): who read which subject's what, why, when, how.
+
+    Kept at least ten years (Zhejiang); rows are never changed or deleted.
+    """
+
+    at = models.DateTimeField(_("查询时间"), auto_now_add=True, db_index=True)
+    subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="queries",
+                                verbose_name=_("被查询主体"))
+    reader_kind = models.CharField(_("查询方类别"), max_length=16)
+    reader_name = models.CharField(_("查询方"), max_length=200)
+    user = models.ForeignKey("access.User", null=True, blank=True, on_delete=models.PROTECT, related_name="queries")
+    department = models.ForeignKey("catalog.Department", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="queries")
+    agency = models.ForeignKey("subjects.Subject", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="queries_made")
+    levels = ArrayField(models.CharField(max_length=16), verbose_name=_("开放等级"))
+    entries = ArrayField(models.CharField(max_length=40), default=list, verbose_name=_("目录条目"))
+    purpose = models.CharField(_("用途"), max_length=200, blank=True)
+    matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.PROTECT, related_name="queries")
+    authorization = models.ForeignKey(Authorization, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="queries")
+    channel = models.CharField(_("渠道"), max_length=16)
+
+    class Meta:
+        verbose_name = _("查询日志")
+        verbose_name_plural = _("查询日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject", "at"], name="querylog_subject_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.reader_name} → {self.subject_id}"

@@ -1,26 +1,44 @@
-"""Who is reading, and which open levels (Art. 14) they may see of a subject.
+"""Who is reading, and what of a subject they may see (Art. 14, 27). Decided here, once.
 
-Every read path (pages, API, PDF, exports) builds a ``Reader`` at the edge and passes it to the
-queries; ``visible_levels`` is the one place that decides. Authorisations (Art. 14, 17) and the
-government application list (Art. 27) extend it; until a reader holds one of those, a reader who
-is not the subject itself sees public information only.
+Every read path (pages, API, PDF, batch, exports) builds a ``Reader`` at the edge and passes it
+to the queries, which call ``visibility``. The rule:
+
+- anyone: public information;
+- the subject itself: every level of its own information;
+- an organisation holding a valid authorisation from the subject (Art. 14, 17): public and
+  authorised information;
+- a department officer querying for a matter of the government application list (Art. 27),
+  naming a purpose: authorised and government-internal information of the catalog entries that
+  matter lists, besides public information.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+from django.http import HttpRequest
+from django.utils import timezone
 
 from pubcredit.catalog.models import OpenLevel
+from pubcredit.errors import InvalidInput, NotFound, NotPermitted
+
+PUBLIC_LEVEL = OpenLevel.PUBLIC.value
+ALL_LEVELS = frozenset(OpenLevel.values)
 
 
 @dataclass(frozen=True)
 class Reader:
-    """The party reading; ``subject_id`` is set for a subject reading about itself."""
+    """The party reading. Fields are set at the edge from the session or API token."""
 
-    kind: str = "public"
+    kind: str = "public"  # public | subject | officer | agency | operator | auditor
+    name: str = ""
     user_id: int | None = None
-    subject_id: int | None = None
+    subject_id: int | None = None  # the subject account's own subject
     department_id: int | None = None
+    agency_id: int | None = None  # the organisation (subject) reading under authorisations
+    matter: str = ""  # application-list matter code named by an officer
+    purpose: str = ""
     channel: str = "web"
 
     @property
@@ -29,33 +47,103 @@ class Reader:
 
 
 PUBLIC = Reader()
-ALL_LEVELS = frozenset(OpenLevel.values)
 
 
-def visible_levels(reader: Reader, subject_id: int) -> frozenset[str]:
-    """Art. 14: the open levels of ``subject_id``'s information that ``reader`` may see.
+@dataclass(frozen=True)
+class Visibility:
+    """What a reader may see of one subject."""
 
-    The subject sees every level of its own information; anyone else, without an
-    authorisation or an application-list matter, sees public information only.
+    levels: frozenset[str]
+    entries: frozenset[str] | None = None  # for non-public levels: only these entry codes (None = all)
+    authorization_id: int | None = None
+    matter_id: int | None = None
+    purpose: str = ""
+    own: bool = False
+
+    def allows(self, level: str, entry_code: str) -> bool:
+        if level == PUBLIC_LEVEL:
+            return True
+        if level not in self.levels:
+            return False
+        return self.entries is None or entry_code in self.entries
+
+    @property
+    def non_public(self) -> bool:
+        return self.levels != {PUBLIC_LEVEL}
+
+
+PUBLIC_ONLY = Visibility(levels=frozenset({PUBLIC_LEVEL}))
+
+
+def visibility(reader: Reader, subject_id: int, *, today: date | None = None) -> Visibility:
+    """Art. 14, 27: the open levels (and entries) of ``subject_id``'s information ``reader`` may see.
+
+    Raises NotPermitted when an officer names a matter that is not theirs or not published, and
+    InvalidInput when an officer names a matter without a purpose.
     """
+    from pubcredit.access.models import Authorization, Matter
+
     if reader.subject_id is not None and reader.subject_id == subject_id:
-        return ALL_LEVELS
-    return frozenset({OpenLevel.PUBLIC.value})
+        return Visibility(levels=ALL_LEVELS, own=True)
+    today = today or timezone.localdate()
+    if reader.agency_id is not None:
+        auth = (Authorization.objects.filter(subject_id=subject_id, grantee_id=reader.agency_id,
+                                             revoked_at__isnull=True, valid_from__lte=today,
+                                             valid_until__gte=today)
+                .order_by("-valid_until").first())
+        if auth is not None:
+            return Visibility(levels=frozenset({PUBLIC_LEVEL, OpenLevel.AUTHORIZED.value}),
+                              authorization_id=auth.pk, purpose=auth.purpose)
+    if reader.kind == "officer" and reader.matter:
+        if not reader.purpose.strip():
+            raise InvalidInput("依政务应用清单查询须说明查询用途", field="purpose")
+        matter = Matter.objects.filter(code=reader.matter, published=True).first()
+        if matter is None:
+            raise NotFound("政务应用清单中没有该事项", field="matter")
+        if matter.department_id != reader.department_id:
+            raise NotPermitted("该事项不属于本部门，不能据此查询", field="matter")
+        codes = frozenset(matter.entries.values_list("code", flat=True))
+        return Visibility(levels=ALL_LEVELS, entries=codes, matter_id=matter.pk, purpose=reader.purpose.strip())
+    return PUBLIC_ONLY
 
 
-def sees_full_identity(reader: Reader, subject_id: int) -> bool:
-    """Whether the reader may see a person's full resident ID number and name (Art. 38)."""
-    return reader.subject_id is not None and reader.subject_id == subject_id
+def sees_full_identity(vis: Visibility) -> bool:
+    """Whether a person's full resident ID number and name may be shown (only to the person)."""
+    return vis.own
 
 
-def reader_for_user(user: object, *, channel: str) -> Reader:
-    """Build the reader from a request's user (anonymous → public)."""
+def _user_reader(user: object, *, channel: str, matter: str, purpose: str) -> Reader:
     if not getattr(user, "is_authenticated", False):
         return Reader(channel=channel)
+    role = str(getattr(user, "role", "public"))
     return Reader(
-        kind=str(getattr(user, "role", "public")),
-        user_id=getattr(user, "pk", None),
-        subject_id=getattr(user, "subject_id", None),
+        kind=role, name=str(getattr(user, "username", "")), user_id=getattr(user, "pk", None),
+        subject_id=getattr(user, "subject_id", None) if role == "subject" else None,
+        # an organisation's account reads others under the authorisations its organisation holds
+        agency_id=getattr(user, "subject_id", None) if role in ("subject", "agency") else None,
         department_id=getattr(user, "department_id", None),
-        channel=channel,
+        matter=matter if role == "officer" else "", purpose=purpose, channel=channel,
     )
+
+
+def reader_for_request(request: HttpRequest, *, channel: str) -> Reader:
+    """Build the reader from a request: an API token (``Authorization: Bearer``), else the session.
+
+    ``matter`` and ``purpose`` come from the query string (officers naming their matter).
+    """
+    matter = request.GET.get("matter", "")[:60]
+    purpose = request.GET.get("purpose", "")[:200]
+    header = request.headers.get("Authorization", "")
+    if header:
+        from pubcredit.access import tokens
+
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer":
+            raise NotPermitted("Authorization 头应为 Bearer 令牌")
+        token = tokens.authenticate(secret.strip())
+        if token.department is not None:
+            return Reader(kind="officer", name=f"dept:{token.department.code}", department_id=token.department.pk,
+                          matter=matter, purpose=purpose, channel=channel)
+        return Reader(kind="agency", name=f"agency:{token.agency_id}", agency_id=token.agency_id, purpose=purpose,
+                      channel=channel)
+    return _user_reader(getattr(request, "user", None), channel=channel, matter=matter, purpose=purpose)

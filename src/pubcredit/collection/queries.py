@@ -47,15 +47,24 @@ def _display(value: Any, spec: dict[str, Any], *, full_identity: bool) -> str:
     return str(value)
 
 
-def visible_records(subject_id: int, *, levels: Iterable[str], today: date,
+def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entries: Iterable[str] | None = None,
                     full_identity: bool = False) -> list[RecordView]:
     """Active records of a subject at the given open levels, still within disclosure.
 
+    Public records are always included; records of other levels only at ``levels`` and, when
+    ``entries`` is given, only of those catalog entries (an application-list matter, Art. 27).
     Adverse information past its disclosure period is no longer disclosed (Art. 36; Zhejiang
     rule of 5 years by default, set per catalog entry).
     """
+    other_levels = [lv for lv in levels if lv != "public"]
+    allowed = Q(open_level="public")
+    if other_levels:
+        extra = Q(open_level__in=other_levels)
+        if entries is not None:
+            extra &= Q(entry__code__in=list(entries))
+        allowed |= extra
     rows = (
-        Record.objects.filter(subject_id=subject_id, status=RecordStatus.ACTIVE, open_level__in=list(levels))
+        Record.objects.filter(allowed, subject_id=subject_id, status=RecordStatus.ACTIVE)
         .filter(Q(disclosure_until__isnull=True) | Q(disclosure_until__gte=today))
         .select_related("entry", "entry_version", "department")
         .order_by("-decision_date", "-id")

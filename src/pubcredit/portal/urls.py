@@ -8,4 +8,8 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("subjects/<str:key>/", views.subject, name="subject"),
     path("catalog/", views.catalog, name="catalog"),
+    path("application-list/", views.application_list, name="application_list"),
+    path("my/", views.my_credit, name="my_credit"),
+    path("my/query-log/", views.my_query_log, name="my_query_log"),
+    path("my/authorizations/", views.my_authorizations, name="my_authorizations"),
 ]

@@ -5,18 +5,26 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from pubcredit.access.readers import reader_for_user
+from pubcredit.access import queries as access_queries
+from pubcredit.access import services as access_services
+from pubcredit.access.models import Authorization
+from pubcredit.access.readers import reader_for_request
 from pubcredit.catalog import queries as catalog_queries
 from pubcredit.codes import regions
-from pubcredit.errors import InvalidInput, NotFound
+from pubcredit.errors import InvalidInput, NotFound, NotPermitted, PubcreditError
+from pubcredit.portal.forms import AuthorizationForm
 from pubcredit.subjects import queries
+from pubcredit.subjects.models import Subject
 
 COUNTS_CACHE_SECONDS = 300
 
@@ -43,7 +51,7 @@ def search(request: HttpRequest) -> HttpResponse:
         page = int(request.GET.get("page", "1"))
     except ValueError:
         page = 1
-    reader = reader_for_user(request.user, channel="web")
+    reader = reader_for_request(request, channel="web")
     context: dict[str, Any] = {"query": query}
     try:
         result = queries.search(query, reader=reader, page=page)
@@ -69,20 +77,23 @@ SECTION_TITLES = {"basic": "基础信息", "adverse": "不良信息", "trustwort
 
 @require_GET
 def subject(request: HttpRequest, key: str) -> HttpResponse:
-    reader = reader_for_user(request.user, channel="web")
     try:
+        reader = reader_for_request(request, channel="web")
         found = queries.subject_by_url_key(key)
+        prof = queries.profile(found, reader=reader)
     except InvalidInput as exc:
-        return _error(request, _("代码有误"), exc.message, 400)
+        return _error(request, _("请求有误"), exc.message, 400)
     except NotFound as exc:
         return _error(request, _("未找到"), exc.message, 404)
-    prof = queries.profile(found, reader=reader)
+    except NotPermitted as exc:
+        return _error(request, _("无权访问"), exc.message, 403)
     code = prof.subject.region_code
     region_name = regions.hangzhou_district_name(code) or regions.province_name(code) or ""
     sections = [{"key": k, "title": _(t), "records": prof.records.get(k, [])} for k, t in SECTION_TITLES.items()]
     return render(request, "portal/subject.html", {
         "p": prof, "sections": sections, "region_name": region_name,
         "public_only": prof.levels == {"public"},
+        "matter": reader.matter,
     })
 
 
@@ -109,3 +120,74 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponse(_("服务暂时不可用，请稍后重试。"), status=500, content_type="text/plain; charset=utf-8")
+
+
+# --- the subject's own pages (logged in, bound to its subject) ----------------------------------
+
+def _own_subject_or_error(request: HttpRequest) -> Subject | HttpResponse:
+    reader = reader_for_request(request, channel="web")
+    if reader.subject_id is None:
+        return _error(request, _("无权访问"), _("此页面仅供绑定了信用主体的账号使用。"), 403)
+    return Subject.objects.get(pk=reader.subject_id)
+
+
+@login_required
+@require_GET
+def my_credit(request: HttpRequest) -> HttpResponse:
+    """我的信用: the full report about oneself, every level (Art. 33)."""
+    own = _own_subject_or_error(request)
+    if isinstance(own, HttpResponse):
+        return own
+    return subject(request, queries.public_url_key(own))
+
+
+@login_required
+@require_GET
+def my_query_log(request: HttpRequest) -> HttpResponse:
+    """谁查询了我: the subject's query log (Art. 33, 39)."""
+    own = _own_subject_or_error(request)
+    if isinstance(own, HttpResponse):
+        return own
+    reader = reader_for_request(request, channel="web")
+    rows = list(access_queries.query_log_for(own.pk, reader=reader)[:200])
+    return render(request, "portal/my_query_log.html", {"rows": rows, "subject": own})
+
+
+@login_required
+def my_authorizations(request: HttpRequest) -> HttpResponse:
+    """授权管理: grant, see, revoke authorisations (Art. 14, 17)."""
+    own = _own_subject_or_error(request)
+    if isinstance(own, HttpResponse):
+        return own
+    actor = f"user:{request.user.get_username()}"
+    form = AuthorizationForm(request.POST or None)
+    if request.method == "POST" and "revoke" in request.POST:
+        auth = Authorization.objects.filter(pk=request.POST.get("revoke", "0"), subject=own).first()
+        if auth is not None and auth.revoked_at is None:
+            access_services.revoke_authorization(auth, by_subject=own, actor=actor)
+            messages.success(request, _("授权已撤销，自即刻起对方无法再查询。"))
+        return HttpResponseRedirect(reverse("portal:my_authorizations"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            grantee = queries.subject_by_code(form.cleaned_data["grantee_code"])
+            access_services.grant_authorization(subject=own, grantee=grantee, purpose=form.cleaned_data["purpose"],
+                                                valid_from=form.cleaned_data["valid_from"],
+                                                valid_until=form.cleaned_data["valid_until"], actor=actor)
+        except PubcreditError as exc:
+            field = {"code": "grantee_code", "grantee": "grantee_code"}.get(exc.field or "", exc.field)
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("授权已生效。"))
+            return HttpResponseRedirect(reverse("portal:my_authorizations"))
+    reader = reader_for_request(request, channel="web")
+    rows = list(access_queries.authorizations_of(own.pk, reader=reader))
+    today = timezone.localdate()
+    return render(request, "portal/my_authorizations.html", {
+        "form": form, "rows": rows, "today": today, "subject": own,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@require_GET
+def application_list(request: HttpRequest) -> HttpResponse:
+    """政务应用清单 (Art. 27), public."""
+    return render(request, "portal/application_list.html", {"matters": access_queries.application_list()})

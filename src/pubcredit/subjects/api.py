@@ -8,8 +8,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
-from pubcredit.access.readers import reader_for_user
+from pubcredit.access.readers import reader_for_request
+from pubcredit.access.schemas import QueryLogPage
 from pubcredit.subjects import queries
+from pubcredit.access import queries as access_queries
 from pubcredit.subjects.schemas import ErrorOut, SubjectDetailOut
 
 router = Router()
@@ -27,7 +29,7 @@ router = Router()
     ),
 )
 def get_subject(request: HttpRequest, code: str) -> dict[str, Any]:
-    reader = reader_for_user(request.user, channel="api")
+    reader = reader_for_request(request, channel="api")
     subject = queries.subject_by_code(code)
     prof = queries.profile(subject, reader=reader)
     out = {k: v for k, v in asdict(prof.subject).items() if k != "ref"}
@@ -36,3 +38,25 @@ def get_subject(request: HttpRequest, code: str) -> dict[str, Any]:
         out[info_class] = [asdict(r) for r in prof.records.get(info_class, [])]
     out["levels"] = sorted(prof.levels)
     return out
+
+
+@router.get(
+    "/{code}/query-log",
+    response={200: QueryLogPage, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="谁查询了我 / The subject's query log (Art. 33)",
+    description="Every non-public read of the subject: who, which levels and entries, why, when, how. "
+                "Only for the subject itself (logged in) and supervisors.",
+)
+def query_log(request: HttpRequest, code: str, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    reader = reader_for_request(request, channel="api")
+    subject = queries.subject_by_code(code)
+    rows = access_queries.query_log_for(subject.pk, reader=reader)
+    limit = max(1, min(limit, 500))
+    offset = max(0, offset)
+    items = [
+        {"at": r.at, "reader_kind": r.reader_kind, "reader_name": r.reader_name, "levels": r.levels,
+         "entries": r.entries, "purpose": r.purpose, "matter": r.matter.name if r.matter else None,
+         "authorization_id": r.authorization_id, "channel": r.channel}
+        for r in rows[offset: offset + limit]
+    ]
+    return {"items": items, "count": rows.count()}

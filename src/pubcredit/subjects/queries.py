@@ -9,7 +9,8 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from pubcredit.access.readers import Reader, sees_full_identity, visible_levels
+from pubcredit.access import services as access_services
+from pubcredit.access.readers import PUBLIC_ONLY, Reader, Visibility, sees_full_identity, visibility
 from pubcredit.codes import CodeError, mask_name, validate_resident_id, validate_uscc
 from pubcredit.collection.queries import CLASS_ORDER, RecordView, visible_records
 from pubcredit.errors import InvalidInput, NotFound
@@ -90,9 +91,9 @@ class Profile:
     levels: frozenset[str] = frozenset()
 
 
-def summarize(subject: Subject, reader: Reader) -> SubjectSummary:
+def summarize(subject: Subject, vis: Visibility = PUBLIC_ONLY) -> SubjectSummary:
     """A subject's identity as this reader may see it (persons masked unless entitled)."""
-    full = sees_full_identity(reader, subject.pk)
+    full = sees_full_identity(vis)
     is_person = subject.kind == SubjectKind.NATURAL_PERSON
     name = subject.name if (full or not is_person) else mask_name(subject.name)
     code = subject.display_code
@@ -125,8 +126,8 @@ def _is_uuid(value: str) -> bool:
 def profile(subject: Subject, *, reader: Reader, today: date | None = None) -> Profile:
     """Identity, relations and the records the reader may see (Art. 14), grouped by class."""
     today = today or timezone.localdate()
-    levels = visible_levels(reader, subject.pk)
-    full = sees_full_identity(reader, subject.pk)
+    vis = visibility(reader, subject.pk, today=today)
+    full = sees_full_identity(vis)
     relations: list[RelationView] = []
     if subject.kind in ORGANIZATION_KINDS:
         for rel in subject.relations.select_related("related").order_by("role", "id"):
@@ -138,9 +139,24 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None) -> P
                 code=other.uscc or "",
             ))
     grouped: dict[str, list[RecordView]] = {c: [] for c in CLASS_ORDER}
-    for rec in visible_records(subject.pk, levels=levels, today=today, full_identity=full):
+    records = visible_records(subject.pk, levels=vis.levels, entries=vis.entries, today=today, full_identity=full)
+    for rec in records:
         grouped.setdefault(rec.info_class, []).append(rec)
-    return Profile(subject=summarize(subject, reader), relations=relations, records=grouped, levels=levels)
+    if vis.non_public and not vis.own:
+        _log_read(subject, reader, vis, records)
+    return Profile(subject=summarize(subject, vis), relations=relations, records=grouped, levels=vis.levels)
+
+
+def _log_read(subject: Subject, reader: Reader, vis: Visibility, records: list[RecordView]) -> None:
+    """Art. 33, 39: a read beyond public information is logged with its basis."""
+    read_levels = {r.open_level for r in records if r.open_level != "public"} or (set(vis.levels) - {"public"})
+    access_services.log_query(
+        subject_id=subject.pk, reader_kind=reader.kind, reader_name=reader.name or reader.kind,
+        levels=read_levels, entries={r.entry_code for r in records if r.open_level != "public"},
+        purpose=vis.purpose or reader.purpose, channel=reader.channel, user_id=reader.user_id,
+        department_id=reader.department_id, agency_id=reader.agency_id, matter_id=vis.matter_id,
+        authorization_id=vis.authorization_id, actor=reader.name,
+    )
 
 
 @dataclass(frozen=True)
@@ -172,13 +188,13 @@ def search(query: str, *, reader: Reader, page: int = 1, per_page: int = 20) -> 
             found = subject_by_code(q)
         except NotFound:
             return SearchPage(q, [], 0, page, per_page)
-        return SearchPage(q, [summarize(found, reader)], 1, 1, per_page, exact=found)
+        return SearchPage(q, [summarize(found)], 1, 1, per_page, exact=found)
     if len(q) < 2:
         raise InvalidInput("名称关键词至少需要 2 个字", field="q")
     qs: QuerySet[Subject] = Subject.objects.filter(kind__in=ORGANIZATION_KINDS, name__icontains=q)
     count = qs.count()
     rows = qs.order_by("name", "id")[(page - 1) * per_page: page * per_page]
-    return SearchPage(q, [summarize(s, reader) for s in rows], count, page, per_page)
+    return SearchPage(q, [summarize(s) for s in rows], count, page, per_page)
 
 
 def platform_counts() -> dict[str, int]:

@@ -1,0 +1,119 @@
+"""Writers for authorisations, the government application list and the query log.
+
+Art. 14, 17, 27, 33, 38, 39 of the draft regulation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from pubcredit.access.models import Authorization, Matter, QueryLog
+from pubcredit.catalog.models import CatalogEntry, Department
+from pubcredit.errors import Conflict, InvalidInput, NotPermitted
+from pubcredit.subjects.models import ORGANIZATION_KINDS, Subject
+
+#: Zhejiang (《浙江省公共信用信息管理条例》): query records are kept at least ten years.
+QUERY_LOG_RETENTION_YEARS = 10
+#: Longest single authorisation we accept; a subject can always grant again.
+MAX_AUTHORIZATION_DAYS = 3 * 366
+
+
+def _audit(event: str, *, actor: str, object_type: str, object_id: str, subject_id: int | None,
+           data: dict[str, object]) -> None:
+    """Append to the platform's audit chain when the audit app is installed."""
+    from django.apps import apps
+
+    if apps.is_installed("pubcredit.audit"):
+        from pubcredit.audit.services import record_event
+
+        record_event(event, actor=actor, object_type=object_type, object_id=object_id, subject_id=subject_id,
+                     data=data)
+
+
+@transaction.atomic
+def grant_authorization(*, subject: Subject, grantee: Subject, purpose: str, valid_from: date, valid_until: date,
+                        actor: str, today: date | None = None) -> Authorization:
+    """Art. 14, 17, 38: the subject lets ``grantee`` read its authorised-level information.
+
+    The grantee must be an organisation (a credit agency or another organisation); the period
+    must start today or later, end after it starts and last at most three years.
+    """
+    today = today or timezone.localdate()
+    purpose = " ".join((purpose or "").split())
+    if not purpose:
+        raise InvalidInput("请填写查询用途", field="purpose")
+    if grantee.kind not in ORGANIZATION_KINDS:
+        raise InvalidInput("被授权方应为法人或非法人组织（如信用服务机构）", field="grantee")
+    if grantee.pk == subject.pk:
+        raise InvalidInput("不能授权给自己", field="grantee")
+    if valid_from < today:
+        raise InvalidInput("生效日期不能早于今天", field="valid_from")
+    if valid_until < valid_from:
+        raise InvalidInput("截止日期不能早于生效日期", field="valid_until")
+    if (valid_until - valid_from).days > MAX_AUTHORIZATION_DAYS:
+        raise InvalidInput("单次授权期限不能超过 3 年", field="valid_until")
+    auth = Authorization.objects.create(subject=subject, grantee=grantee, purpose=purpose[:200],
+                                        valid_from=valid_from, valid_until=valid_until, created_by=actor)
+    _audit("access:authorization:granted", actor=actor, object_type="authorization", object_id=str(auth.pk),
+           subject_id=subject.pk, data={"grantee": grantee.pk, "purpose": auth.purpose,
+                                        "valid_from": valid_from.isoformat(), "valid_until": valid_until.isoformat()})
+    return auth
+
+
+@transaction.atomic
+def revoke_authorization(authorization: Authorization, *, by_subject: Subject, actor: str) -> Authorization:
+    """Art. 14: the subject withdraws an authorisation; refused from the next read on."""
+    auth = Authorization.objects.select_for_update().get(pk=authorization.pk)
+    if auth.subject_id != by_subject.pk:
+        raise NotPermitted("只能撤销本主体作出的授权")
+    if auth.revoked_at is not None:
+        raise Conflict("该授权已撤销")
+    auth.revoked_at = timezone.now()
+    auth.revoked_by = actor
+    auth.save(update_fields=["revoked_at", "revoked_by"])
+    _audit("access:authorization:revoked", actor=actor, object_type="authorization", object_id=str(auth.pk),
+           subject_id=auth.subject_id, data={})
+    return auth
+
+
+@transaction.atomic
+def define_matter(*, department: Department, code: str, name: str, legal_basis: str,
+                  entries: Iterable[CatalogEntry], actor: str) -> Matter:
+    """Art. 27: add a matter to the government application list: who may read what, for what."""
+    entries = list(entries)
+    if not name.strip():
+        raise InvalidInput("请填写办理事项名称", field="name")
+    if not legal_basis.strip():
+        raise InvalidInput("请填写依据", field="legal_basis")
+    if not entries:
+        raise InvalidInput("至少选择一个可查询的目录条目", field="entries")
+    if Matter.objects.filter(code=code).exists():
+        raise Conflict(f"事项编码 {code} 已存在", field="code")
+    matter = Matter.objects.create(department=department, code=code, name=name.strip(),
+                                   legal_basis=legal_basis.strip())
+    matter.entries.set(entries)
+    _audit("access:matter:defined", actor=actor, object_type="matter", object_id=code, subject_id=None,
+           data={"department": department.code, "entries": sorted(e.code for e in entries)})
+    return matter
+
+
+def log_query(*, subject_id: int, reader_kind: str, reader_name: str, levels: Iterable[str],
+              entries: Iterable[str], purpose: str, channel: str, user_id: int | None = None,
+              department_id: int | None = None, agency_id: int | None = None, matter_id: int | None = None,
+              authorization_id: int | None = None, actor: str = "") -> QueryLog:
+    """Art. 33, 39: write the query log row for one non-public read (kept ten years)."""
+    row = QueryLog.objects.create(
+        subject_id=subject_id, reader_kind=reader_kind, reader_name=reader_name[:200], user_id=user_id,
+        department_id=department_id, agency_id=agency_id, levels=sorted(set(levels)),
+        entries=sorted(set(entries)), purpose=purpose[:200], matter_id=matter_id,
+        authorization_id=authorization_id, channel=channel,
+    )
+    _audit("access:query", actor=actor or reader_name, object_type="query_log", object_id=str(row.pk),
+           subject_id=subject_id, data={"levels": row.levels, "entries": row.entries, "purpose": row.purpose,
+                                        "matter": matter_id, "authorization": authorization_id,
+                                        "channel": channel})
+    return row

@@ -1,0 +1,117 @@
+"""Art. 14, 17, 33: authorisations through the API, refused at once after revocation; the query log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from pubcredit.access import services, tokens
+from pubcredit.access.models import ApiToken, Authorization, QueryLog, Role, User
+from pubcredit.errors import InvalidInput
+from tests.factories import collection as rf
+from tests.factories import subjects as f
+from tests.factories.catalog import PublishedVersionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def company_client() -> tuple[Client, User]:
+    company = f.org(name="杭州授权方有限公司")
+    user = User.objects.create_user(username="co", password="x-Long-pass-1", role=Role.SUBJECT, subject=company)
+    c = Client(enforce_csrf_checks=False)
+    c.force_login(user)
+    return c, user
+
+
+def _agency_token(agency_code: str) -> str:
+    from pubcredit.subjects.models import Subject
+
+    secret = "pct_agency-secret-for-tests"
+    ApiToken.objects.create(name="a", prefix=secret[:12], digest=tokens._digest(secret),
+                            agency=Subject.objects.get(uscc=agency_code), created_by="t")
+    return secret
+
+
+def test_grant_read_revoke_refused_on_next_use(company_client: tuple[Client, User]) -> None:
+    client, user = company_client
+    agency = f.org(name="杭州征信服务有限公司")
+    v = PublishedVersionFactory(open_level="authorized", entry__code="AUTH-1")
+    rf.record(user.subject, v)
+    today = timezone.localdate()
+    res = client.post("/api/v1/authorizations", {"grantee_code": agency.uscc, "purpose": "贷款审批",
+                                                 "valid_from": today.isoformat(),
+                                                 "valid_until": (today + timedelta(days=30)).isoformat()},
+                      content_type="application/json")
+    assert res.status_code == 201, res.content
+    auth_id = res.json()["id"]
+    assert res.json()["active"] is True
+
+    agency_api = Client()
+    bearer = {"Authorization": f"Bearer {_agency_token(agency.uscc)}"}
+    seen = agency_api.get(f"/api/v1/subjects/{user.subject.uscc}", headers=bearer).json()
+    assert [r["entry_code"] for r in seen["adverse"]] == ["AUTH-1"]
+
+    res = client.post(f"/api/v1/authorizations/{auth_id}/revoke")
+    assert res.status_code == 200
+    assert res.json()["active"] is False
+    seen = agency_api.get(f"/api/v1/subjects/{user.subject.uscc}", headers=bearer).json()
+    assert seen["adverse"] == []
+    assert client.post(f"/api/v1/authorizations/{auth_id}/revoke").status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"purpose": "   "}, "purpose"),
+        ({"valid_from": -1}, "valid_from"),
+        ({"valid_until": -5}, "valid_until"),
+        ({"valid_until": 2000}, "valid_until"),
+    ],
+)
+def test_grant_refuses_bad_input_and_writes_nothing(company_client: tuple[Client, User], change: dict[str, object],
+                                                    field: str) -> None:
+    _client, user = company_client
+    agency = f.org(name="杭州另一征信有限公司")
+    today = timezone.localdate()
+    args: dict[str, object] = {"purpose": "用途", "valid_from": today, "valid_until": today + timedelta(days=3)}
+    for k, v in change.items():
+        args[k] = today + timedelta(days=v) if isinstance(v, int) else v
+    with pytest.raises(InvalidInput) as err:
+        services.grant_authorization(subject=user.subject, grantee=agency, actor="t", **args)  # type: ignore[arg-type]
+    assert err.value.field == field
+    assert not Authorization.objects.exists()
+
+
+def test_grant_to_a_person_is_refused(company_client: tuple[Client, User]) -> None:
+    client, _user = company_client
+    rid = f.resident_id()
+    f.person(code=rid)
+    today = timezone.localdate()
+    res = client.post("/api/v1/authorizations", {"grantee_code": rid, "purpose": "x", "valid_from": today.isoformat(),
+                                                 "valid_until": today.isoformat()}, content_type="application/json")
+    assert res.status_code == 400
+    assert res.json()["field"] == "grantee"
+
+
+def test_anonymous_cannot_grant() -> None:
+    assert Client().post("/api/v1/authorizations", {}, content_type="application/json").status_code == 401
+
+
+def test_query_log_is_for_the_subject_only(company_client: tuple[Client, User]) -> None:
+    client, user = company_client
+    QueryLog.objects.create(subject=user.subject, reader_kind="agency", reader_name="杭州征信", levels=["authorized"],
+                            entries=["AUTH-1"], purpose="贷款审批", channel="api")
+    res = client.get(f"/api/v1/subjects/{user.subject.uscc}/query-log")
+    assert res.status_code == 200
+    body = res.json()
+    assert body["count"] == 1
+    assert body["items"][0]["purpose"] == "贷款审批"
+    assert Client().get(f"/api/v1/subjects/{user.subject.uscc}/query-log").status_code == 403
+    other = Client()
+    other.force_login(User.objects.create_user(username="o", password="x-Long-pass-1", role=Role.SUBJECT,
+                                               subject=f.org(name="杭州无关有限公司")))
+    assert other.get(f"/api/v1/subjects/{user.subject.uscc}/query-log").status_code == 403
