@@ -1,0 +1,1 @@
+"""Department accountability: timeliness and quality of each department's submissions (Art. 13, 51)."""

@@ -1,0 +1,404 @@
+"""Reads for department accountability (Art. 13, 51): timeliness and quality of submissions.
+
+Everything is computed from batches, rejections and records; nothing is stored. Each read runs
+a fixed number of aggregate queries whatever the number of entries, batches or records: the
+database groups, Python only walks the groups (for lags: the distinct decision/collection date
+pairs, never the records).
+
+Who may read is decided by :func:`can_view_quality` alone, so that the role rules of the access
+issue (#4) replace one function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from pubcredit.catalog import queries as catalog_queries
+from pubcredit.catalog.models import CatalogVersion, Department, Frequency, VersionState
+from pubcredit.collection.models import Batch, BatchRejection, BatchStatus, Record, RecordSource
+from pubcredit.errors import InvalidInput
+from pubcredit.monitoring import rules
+from pubcredit.workdays import services as workdays
+from pubcredit.workdays.rules import WorkdayCalendar
+
+DEFAULT_PERIOD_DAYS = 90
+MAX_PERIOD_DAYS = 3650
+TOP_REASONS = 5
+#: A department code as ``Department.code`` (a slug field of 40 characters) allows it.
+DEPARTMENT_CODE_RE = re.compile(r"[-a-zA-Z0-9_]{1,40}")
+
+#: A batch counts as a submission for timeliness when it completed and delivered something
+#: usable, or was an empty "nothing new" batch. A batch whose every row was rejected does not
+#: keep an entry on time: the department has not yet delivered what it owes.
+_COUNTS_AS_SUBMISSION = Q(status=BatchStatus.COMPLETED) & (Q(row_count=0) | Q(rejected__lt=F("row_count")))
+_MISSING_REQUIRED = reduce(or_, (Q(reason__contains=m) for m in rules.MISSING_REQUIRED_MARKERS))
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may read
+
+
+def can_view_quality(user: object) -> bool:
+    """Whether ``user`` may read departments' submission quality (Art. 51 supervision).
+
+    For now: logged-in staff (officers, operators, auditors). The access issue (#4) replaces
+    this with roles (e.g. an officer sees only their own department).
+    """
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False))
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class EntryQuality:
+    """One catalog entry the department provides: its timeliness and quality in the period.
+
+    ``next_due`` is the last day the next submission is on time; ``late``/``days_overdue``
+    compare it with today. The lag fields are set for decision-type entries only (those whose
+    version in force has ``submission_lag_workdays``): ``lag_checked`` first versions of records
+    with a decision date collected in the period, ``late_records`` of them after the deadline.
+    """
+
+    entry_code: str
+    entry_name: str
+    frequency: str
+    frequency_label: str
+    last_submission: dt.date | None
+    next_due: dt.date
+    due_provisional: bool
+    late: bool
+    days_overdue: int
+    records: int
+    batches: int
+    rows_received: int
+    rows_rejected: int
+    rejection_rate: float | None
+    lag_limit_workdays: int | None
+    lag_checked: int
+    late_records: int
+    late_share: float | None
+    lag_provisional: bool
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    """A rejection reason and how many rejected rows gave it, with the field's catalog label."""
+
+    field: str
+    label: str
+    reason: str
+    count: int
+
+
+@dataclass(frozen=True)
+class MissingField:
+    """Rejections for a required field left empty, per entry and field."""
+
+    entry_code: str
+    field: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DepartmentQuality:
+    """Timeliness and quality of one department's submissions (Art. 13, 51).
+
+    The period is ``period_start`` … ``today`` inclusive (``period_days`` local days).
+    ``rejection_rate`` is rejected rows / rows received in the period's batches;
+    ``late_share`` is late records / records checked for lag, over decision-type entries.
+    """
+
+    department_code: str
+    department_name: str
+    today: dt.date
+    period_days: int
+    period_start: dt.date
+    entries: list[EntryQuality]
+    late_entries: int
+    records: int
+    batches: int
+    rows_received: int
+    rows_rejected: int
+    rejection_rate: float | None
+    lag_checked: int
+    late_records: int
+    late_share: float | None
+    top_reasons: list[ReasonCount]
+    missing_required: list[MissingField]
+
+
+@dataclass(frozen=True)
+class DepartmentSummary:
+    """One line of the overview: a department's late entries and rejection rate in the period."""
+
+    department_code: str
+    department_name: str
+    entries: int
+    late_entries: int
+    batches: int
+    rows_received: int
+    rows_rejected: int
+    rejection_rate: float | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    today: dt.date
+    period_days: int
+    period_start: dt.date
+    departments: list[DepartmentSummary]
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _local_date(value: dt.datetime) -> dt.date:
+    return timezone.localtime(value, timezone.get_default_timezone()).date()
+
+
+def _day_start(d: dt.date) -> dt.datetime:
+    return dt.datetime.combine(d, dt.time.min, tzinfo=timezone.get_default_timezone())
+
+
+def _check_period(period_days: int) -> None:
+    if isinstance(period_days, bool) or not isinstance(period_days, int) or not 1 <= period_days <= MAX_PERIOD_DAYS:
+        raise InvalidInput(f"统计期间应为 1–{MAX_PERIOD_DAYS} 天，而不是 {period_days!r}", field="period_days")
+
+
+def _period(today: dt.date | None, period_days: int) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
+    """(today, first day, start instant, end instant): the last ``period_days`` local days to today."""
+    _check_period(period_days)
+    today = today or timezone.localdate(timezone=timezone.get_default_timezone())
+    first = today - dt.timedelta(days=period_days - 1)
+    return today, first, _day_start(first), _day_start(today + dt.timedelta(days=1))
+
+
+def _versions_in_force(departments: Iterable[int] | None = None) -> list[CatalogVersion]:
+    """The published versions (entry loaded), each annotated with its entry's first publication."""
+    qs = (CatalogVersion.objects.select_related("entry")
+          .filter(state=VersionState.PUBLISHED)
+          .annotate(first_published=Min("entry__versions__published_at"))
+          .order_by("entry__code"))
+    if departments is not None:
+        qs = qs.filter(entry__department_id__in=list(departments))
+    return list(qs)
+
+
+def _in_force_since(version: CatalogVersion) -> dt.date:
+    first: dt.datetime | None = getattr(version, "first_published", None)
+    return _local_date(first or version.published_at or version.entry.created_at)
+
+
+@dataclass(frozen=True)
+class _Batches:
+    """One department's batches under one entry: last counted submission (ever, up to the end of
+    the period), and the batches, rows received and rows rejected in the period."""
+
+    last: dt.datetime | None = None
+    batches: int = 0
+    received: int = 0
+    rejected: int = 0
+
+
+_NO_BATCHES = _Batches()
+
+
+def _batch_totals(start: dt.datetime, end: dt.datetime, **filters: object) -> dict[tuple[int, int], _Batches]:
+    """:class:`_Batches` per (department id, entry id), in one grouped query."""
+    in_period = Q(created_at__gte=start, created_at__lt=end)
+    rows = (Batch.objects.filter(created_at__lt=end, **filters)
+            .values_list("department_id", "entry_id")
+            .annotate(
+                last=Max("created_at", filter=_COUNTS_AS_SUBMISSION),
+                batches=Count("id", filter=in_period),
+                received=Coalesce(Sum("row_count", filter=in_period), 0),
+                rejected=Coalesce(Sum("rejected", filter=in_period), 0),
+            )
+            .order_by())
+    return {(dept, entry): _Batches(last, n, received, rejected) for dept, entry, last, n, received, rejected in rows}
+
+
+@dataclass(frozen=True)
+class _Timeliness:
+    last: dt.date | None
+    due: dt.date
+    provisional: bool
+    late: bool
+    days_overdue: int
+
+
+def _timeliness(version: CatalogVersion, last_at: dt.datetime | None, today: dt.date,
+                cal: WorkdayCalendar) -> _Timeliness:
+    last = _local_date(last_at) if last_at is not None else None
+    due = rules.next_due(version.frequency, last, today, calendar=cal, since=_in_force_since(version))
+    return _Timeliness(last, due.date, due.provisional, rules.is_late(due.date, today),
+                       rules.days_overdue(due.date, today))
+
+
+def _frequency_label(value: str) -> str:
+    try:
+        return str(Frequency(value).label)
+    except ValueError:
+        return value
+
+
+def _labels(versions: Iterable[CatalogVersion]) -> dict[tuple[int, str], str]:
+    """(entry id, field name) → the field's label in the version in force."""
+    out: dict[tuple[int, str], str] = {}
+    for version in versions:
+        for spec in version.fields or []:
+            if isinstance(spec, dict) and "name" in spec:
+                out[(version.entry_id, str(spec["name"]))] = str(spec.get("label") or spec["name"])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads
+
+
+def department_quality(department_code: str, *, today: dt.date | None = None,
+                       period_days: int = DEFAULT_PERIOD_DAYS) -> DepartmentQuality:
+    """Timeliness and quality of one department's submissions (Art. 13, 51).
+
+    Per entry it provides (published version in force): frequency, last submission, next due
+    day and lateness, records collected, batches, rows received/rejected, and for decision-type
+    entries the records submitted after their deadline; for the department: totals, the most
+    common rejection reasons and the rejections for missing required fields. Seven queries
+    (department, versions, batches, record counts, lag pairs, reasons, missing fields) plus the
+    cached calendar. Raises InvalidInput for a malformed code or period, NotFound for an
+    unknown department.
+    """
+    if not isinstance(department_code, str) or not DEPARTMENT_CODE_RE.fullmatch(department_code):
+        raise InvalidInput("部门编码应为 1–40 位字母、数字、连字符或下划线", field="code")
+    today, first, start, end = _period(today, period_days)
+    department = catalog_queries.department_by_code(department_code)
+    cal = workdays.calendar()
+
+    versions = _versions_in_force([department.pk])
+    labels = _labels(versions)
+    batches = _batch_totals(start, end, department=department)
+    in_period = {"department": department, "source": RecordSource.PUBLIC,
+                 "collected_at__gte": start, "collected_at__lt": end}
+    record_counts = dict(Record.objects.filter(**in_period).values("entry_id")
+                         .annotate(n=Count("id")).order_by().values_list("entry_id", "n"))
+
+    # Lags: first versions only (a correction is not a late submission of the decision), grouped
+    # by (entry, decision day, local collection day) so Python sees date pairs, not records.
+    limits = {v.entry_id: v.submission_lag_workdays for v in versions if v.submission_lag_workdays is not None}
+    pairs: dict[int, list[tuple[dt.date, dt.date, int]]] = defaultdict(list)
+    if limits:
+        grouped = (Record.objects.filter(**in_period, version=1, entry_id__in=list(limits),
+                                         decision_date__isnull=False)
+                   .annotate(collected_on=TruncDate("collected_at", tzinfo=timezone.get_default_timezone()))
+                   .values("entry_id", "decision_date", "collected_on")
+                   .annotate(n=Count("id")).order_by())
+        for row in grouped:
+            pairs[row["entry_id"]].append((row["decision_date"], row["collected_on"], row["n"]))
+
+    entries: list[EntryQuality] = []
+    for version in versions:
+        totals = batches.get((department.pk, version.entry_id), _NO_BATCHES)
+        t = _timeliness(version, totals.last, today, cal)
+        limit = limits.get(version.entry_id)
+        checked = late = 0
+        lag_provisional = False
+        if limit is not None:
+            checked, late, lag_provisional = rules.count_late_submissions(pairs[version.entry_id], limit, cal)
+        entries.append(EntryQuality(
+            entry_code=version.entry.code, entry_name=version.entry.name,
+            frequency=version.frequency, frequency_label=_frequency_label(version.frequency),
+            last_submission=t.last, next_due=t.due, due_provisional=t.provisional,
+            late=t.late, days_overdue=t.days_overdue,
+            records=record_counts.get(version.entry_id, 0),
+            batches=totals.batches, rows_received=totals.received, rows_rejected=totals.rejected,
+            rejection_rate=rules.ratio(totals.rejected, totals.received),
+            lag_limit_workdays=limit, lag_checked=checked, late_records=late,
+            late_share=rules.ratio(late, checked) if limit is not None else None,
+            lag_provisional=lag_provisional,
+        ))
+    entries.sort(key=lambda e: (not e.late, -e.days_overdue, e.entry_code))
+
+    # Department totals cover every batch in the period, also under entries no longer in force.
+    received = sum(t.received for t in batches.values())
+    rejected = sum(t.rejected for t in batches.values())
+    checked = sum(e.lag_checked for e in entries)
+    late = sum(e.late_records for e in entries)
+
+    rejections = BatchRejection.objects.filter(batch__department=department, batch__created_at__gte=start,
+                                               batch__created_at__lt=end)
+    field_labels = {name: label for (_, name), label in labels.items()}
+    top = [
+        ReasonCount(field=r["field"], label=field_labels.get(r["field"], r["field"]), reason=r["reason"],
+                    count=r["n"])
+        for r in rejections.values("field", "reason").annotate(n=Count("id"))
+        .order_by("-n", "field", "reason")[:TOP_REASONS]
+    ]
+    missing = [
+        MissingField(entry_code=r["batch__entry__code"], field=r["field"],
+                     label=labels.get((r["batch__entry_id"], r["field"]), r["field"]), count=r["n"])
+        for r in rejections.filter(_MISSING_REQUIRED)
+        .values("batch__entry_id", "batch__entry__code", "field").annotate(n=Count("id"))
+        .order_by("-n", "batch__entry__code", "field")
+    ]
+
+    return DepartmentQuality(
+        department_code=department.code, department_name=department.name, today=today,
+        period_days=period_days, period_start=first, entries=entries,
+        late_entries=sum(1 for e in entries if e.late), records=sum(record_counts.values()),
+        batches=sum(t.batches for t in batches.values()),
+        rows_received=received, rows_rejected=rejected, rejection_rate=rules.ratio(rejected, received),
+        lag_checked=checked, late_records=late, late_share=rules.ratio(late, checked) if limits else None,
+        top_reasons=top, missing_required=missing,
+    )
+
+
+def departments_overview(today: dt.date | None = None, *, period_days: int = DEFAULT_PERIOD_DAYS) -> Overview:
+    """Every active department with its late entries and rejection rate, worst first (Art. 51).
+
+    Worst first: most late entries, then highest rejection rate, then code. Three queries
+    (departments, versions in force, batch totals) plus the cached calendar. Raises
+    InvalidInput for a bad period.
+    """
+    today, first, start, end = _period(today, period_days)
+    departments: list[Department] = catalog_queries.departments(active_only=True)
+    cal = workdays.calendar()
+    versions = _versions_in_force()
+    batches = _batch_totals(start, end, department__is_active=True)
+
+    by_department: dict[int, list[CatalogVersion]] = defaultdict(list)
+    for version in versions:
+        by_department[version.entry.department_id].append(version)
+    totals: dict[int, _Batches] = {}
+    for (dept_id, _entry_id), t in batches.items():
+        acc = totals.get(dept_id, _NO_BATCHES)
+        totals[dept_id] = _Batches(None, acc.batches + t.batches, acc.received + t.received, acc.rejected + t.rejected)
+
+    summaries: list[DepartmentSummary] = []
+    for dept in departments:
+        own = by_department.get(dept.pk, [])
+        late = sum(
+            1 for v in own
+            if _timeliness(v, batches.get((dept.pk, v.entry_id), _NO_BATCHES).last, today, cal).late
+        )
+        sums = totals.get(dept.pk, _NO_BATCHES)
+        summaries.append(DepartmentSummary(
+            department_code=dept.code, department_name=dept.name, entries=len(own), late_entries=late,
+            batches=sums.batches, rows_received=sums.received, rows_rejected=sums.rejected,
+            rejection_rate=rules.ratio(sums.rejected, sums.received),
+        ))
+    summaries.sort(key=lambda s: (-s.late_entries, -(s.rejection_rate or 0.0), s.department_code))
+    return Overview(today=today, period_days=period_days, period_start=first, departments=summaries)
