@@ -354,7 +354,7 @@ def _context(rng: random.Random, seq: int, v: CatalogVersion, subj: Any, dept: D
     code = NO_CODE_PLACEHOLDER if (subj.tag == "individual_business" and rng.random() < 0.05) else subj.uscc
     return Context(rng, seq, v.entry.code, v.entry.name, subj.kind, subj.name, code, subj.tag,
                    rep.name if rep else "", rep.resident_id if rep else "", dept.name, dept.uscc, _abbr(dept),
-                   decision, as_of)
+                   decision, as_of, subject_uscc=subj.uscc, subject_founded=subj.founded)
 
 
 def _abbr(dept: Department) -> str:
