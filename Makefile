@@ -4,14 +4,17 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
 export DJANGO_SETTINGS_MODULE ?= pubcredit.settings_test
 
-.PHONY: install demo test lint check-migrations unit bench clean-demo
+.PHONY: install system-deps demo test lint check-migrations unit bench clean-demo
 
 .venv/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
 	@touch $@
 
-install: .venv/.synced
+system-deps:
+	@scripts/system-deps $(SYSTEM_DEPS_FLAGS)
+
+install: system-deps .venv/.synced
 
 demo: install
 	DJANGO_SETTINGS_MODULE=pubcredit.settings $(RUN) pubcredit demo

@@ -11,9 +11,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from pubcredit.access.api import router as authorizations_router
 from pubcredit.errors import PubcreditError
 from pubcredit.monitoring.api import router as monitoring_router
-from pubcredit.access.api import router as authorizations_router
+from pubcredit.reports.api import router as reports_router
+from pubcredit.reports.api import subject_router as subject_reports_router
 from pubcredit.subjects.api import router as subjects_router
 
 api = NinjaAPI(
@@ -55,5 +57,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 api.add_router("/subjects", subjects_router, tags=["subjects"])
+api.add_router("/subjects", subject_reports_router, tags=["reports"])  # /subjects/{code}/report[.pdf], special-report
+api.add_router("/reports", reports_router, tags=["reports"])
 api.add_router("/authorizations", authorizations_router, tags=["authorizations"])
 api.add_router("/departments", monitoring_router, tags=["departments"])

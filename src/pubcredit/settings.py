@@ -2,8 +2,10 @@
 
 Required in production (``PUBCREDIT_ENV=production``, the default):
 ``DATABASE_URL``, ``SECRET_KEY``, ``PUBCREDIT_PII_HASH_KEY``, ``PUBCREDIT_PII_ENC_KEY``
-(both PII keys: 32 random bytes, base64). ``pubcredit demo`` writes a local ``var/demo.env``
-with fresh random keys; the test settings use fixed test keys.
+(both PII keys: 32 random bytes, base64), ``PUBCREDIT_AUDIT_SIGNING_KEY`` (Ed25519 seed, 32
+random bytes, base64), ``PUBCREDIT_REPORT_SIGNING_KEY`` (Ed25519 seed, likewise).
+``pubcredit demo`` writes a local ``var/demo.env`` with fresh random keys; the test settings use
+fixed test keys.
 """
 
 from __future__ import annotations
@@ -34,8 +36,15 @@ PII_ENC_KEY = _required("PUBCREDIT_PII_ENC_KEY")
 PII_ENC_KEY_ID = int(os.environ.get("PUBCREDIT_PII_ENC_KEY_ID", "1"))
 # Earlier encryption keys as "id:base64", comma-separated, still read while data is re-keyed.
 PII_ENC_OLD_KEYS = [k for k in os.environ.get("PUBCREDIT_PII_ENC_OLD_KEYS", "").split(",") if k]
+# Ed25519 seed (32 random bytes, base64) that signs the audit chain's checkpoints (pubcredit.audit.keys).
+AUDIT_SIGNING_KEY = _required("PUBCREDIT_AUDIT_SIGNING_KEY")
+# Ed25519 seed (32 random bytes, base64) that signs every issued credit report (pubcredit.reports.signing);
+# its public key is published at /api/v1/reports/public-key and on the /verify/ page.
+REPORT_SIGNING_KEY = _required("PUBCREDIT_REPORT_SIGNING_KEY")
 
 DEBUG = os.environ.get("PUBCREDIT_DEBUG", "0") == "1"
+if DEBUG and ENV == "production":  # debug pages show stack traces and settings to anyone
+    raise ImproperlyConfigured("PUBCREDIT_DEBUG=1 is refused when PUBCREDIT_ENV=production")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 if ENV == "test":
     ALLOWED_HOSTS = ["*"]
@@ -49,22 +58,30 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "ninja",  # serves Swagger UI from its own static files (no CDN; fits the CSP)
     "pubcredit.access",
     "pubcredit.workdays",
     "pubcredit.subjects",
     "pubcredit.catalog",
     "pubcredit.collection",
     "pubcredit.portal",
+    "pubcredit.audit",
+    "pubcredit.monitoring",
+    "pubcredit.reports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pubcredit.access.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "pubcredit.access.middleware.RateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pubcredit.access.middleware.SecondFactorMiddleware",
+    "pubcredit.access.middleware.ApiErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -104,7 +121,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+# Second factor and login security (pubcredit.access): every path under these prefixes is for
+# officers, operators and auditors only, and only after their one-time code.
+PUBCREDIT_STAFF_PATHS = ["/admin/", "/quality/", "/officer/"]
+PUBCREDIT_TOTP_ISSUER = os.environ.get("PUBCREDIT_TOTP_ISSUER", "杭州公共信用")
+PUBCREDIT_TOTP_SELF_ENROL = os.environ.get("PUBCREDIT_TOTP_SELF_ENROL", "1") == "1"
+# Number of reverse proxies in front of the app that append to X-Forwarded-For (0: trust none).
+PUBCREDIT_TRUSTED_PROXIES = int(os.environ.get("PUBCREDIT_TRUSTED_PROXIES", "0"))
+
+# Sign-in with the city's identity provider (政务服务账号), OpenID Connect; off until configured.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "") or None
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile email")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+PUBCREDIT_OIDC_USERNAME_CLAIM = os.environ.get("PUBCREDIT_OIDC_USERNAME_CLAIM", "preferred_username")
+PUBCREDIT_OIDC_CREATE_SUBJECT_ACCOUNTS = os.environ.get("PUBCREDIT_OIDC_CREATE_SUBJECT_ACCOUNTS", "0") == "1"
+PUBCREDIT_OIDC_SUBJECT_CODE_CLAIM = os.environ.get("PUBCREDIT_OIDC_SUBJECT_CODE_CLAIM", "")
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("pubcredit.access.oidc.GovIdentityBackend")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -128,14 +174,40 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# pubcredit.access.middleware.SecurityHeadersMiddleware sends these on every response.
+PUBCREDIT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                 "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
+PUBCREDIT_PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+                                "microphone=(), payment=(), usb=()")
 if ENV == "production":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("PUBCREDIT_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("PUBCREDIT_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
+    SECURE_SSL_REDIRECT = os.environ.get("PUBCREDIT_SSL_REDIRECT", "0") == "1"
+    # Behind a TLS-terminating proxy: the header it sets, e.g. HTTP_X_FORWARDED_PROTO (only if it
+    # always overwrites that header — otherwise a client could claim https).
+    if os.environ.get("PUBCREDIT_PROXY_SSL_HEADER"):
+        SECURE_PROXY_SSL_HEADER = (os.environ["PUBCREDIT_PROXY_SSL_HEADER"], "https")
+
+# Anti-scraping limits on the public read paths, per client address and fixed window; the first
+# matching pattern applies (pubcredit.access.ratelimit). Off under the test settings.
+PUBCREDIT_RATE_LIMIT_ENABLED = os.environ.get("PUBCREDIT_RATE_LIMIT", "0" if ENV == "test" else "1") == "1"
+PUBCREDIT_RATE_LIMITS = [
+    {"name": "report", "pattern": r"^/api/v1/subjects/[^/]+/report", "requests": 10, "seconds": 60},
+    {"name": "api", "pattern": r"^/api/v1/subjects/", "requests": 60, "seconds": 60},
+    {"name": "page-report", "pattern": r"^/subjects/[^/]+/report", "requests": 10, "seconds": 60},
+    {"name": "search", "pattern": r"^/search/", "requests": 60, "seconds": 60},
+    {"name": "subject", "pattern": r"^/subjects/", "requests": 60, "seconds": 60},
+]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Resident-ID-shaped numbers are masked in every record before it is written.
+    "filters": {"mask_personal_data": {"()": "pubcredit.access.logmask.MaskPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("PUBCREDIT_LOG_LEVEL", "WARNING")},
 }
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pubcredit.access import views as access_views
 from pubcredit.api import api
 
 admin.site.site_header = "杭州市公共信用信息平台 · 管理后台"
@@ -10,7 +11,11 @@ admin.site.index_title = "业务管理"
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("pubcredit.access.urls")),
+    path("admin/login/", access_views.admin_login),  # one login for all: password, then the one-time code
     path("admin/", admin.site.urls),
+    path("quality/", include("pubcredit.monitoring.urls")),
+    path("", include("pubcredit.reports.urls")),
     path("", include("pubcredit.portal.urls")),
 ]
 

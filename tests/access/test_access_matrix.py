@@ -20,9 +20,11 @@ from pubcredit.access import services, tokens
 from pubcredit.access.models import QueryLog, Role, User
 from pubcredit.catalog.models import CatalogVersion
 from pubcredit.subjects.models import Subject
+from tests.access.helpers import login_verified
 from tests.factories import collection as rf
 from tests.factories import subjects as f
 from tests.factories.catalog import DepartmentFactory, PublishedVersionFactory
+from tests.reports import read_paths as report_paths
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +66,9 @@ def _page(client: Client, code: str, headers: dict[str, str], params: dict[str, 
 READ_PATHS: dict[str, Callable[[Client, str, dict[str, str], dict[str, str]], tuple[int, set[str]]]] = {
     "api": _api,
     "page": _page,
+    "report_json": report_paths.report_json,
+    "report_page": report_paths.report_page,
+    "report_pdf": report_paths.report_pdf,
 }
 
 
@@ -134,10 +139,11 @@ def _officer(w: World, *, entries: list[str], own_dept: bool = True, purpose: st
     dept = DepartmentFactory()
     matter_dept = dept if own_dept else DepartmentFactory()
     if matter:
-        services.define_matter(department=matter_dept, code="xk-shencha", name="行政许可审查", legal_basis="《行政许可法》",
-                               entries=[w.versions[lv].entry for lv in entries], actor="test")
+        services.define_matter(department=matter_dept, code="xk-shencha", name="行政许可审查",
+                               legal_basis="《行政许可法》", entries=[w.versions[lv].entry for lv in entries],
+                               actor="test")
     c = Client()
-    c.force_login(_user(Role.OFFICER, department=dept, is_staff=True))
+    login_verified(c, _user(Role.OFFICER, department=dept, is_staff=True))  # one-time code passed
     params = {"matter": "xk-shencha", "purpose": purpose} if matter else {}
     return c, {}, params
 
@@ -172,13 +178,13 @@ def case_department_token_with_matter(w: World) -> tuple[Client, dict[str, str],
 
 def case_operator(w: World) -> tuple[Client, dict[str, str], dict[str, str]]:
     c = Client()
-    c.force_login(_user(Role.OPERATOR, is_staff=True))
+    login_verified(c, _user(Role.OPERATOR, is_staff=True))
     return c, {}, {}
 
 
 def case_auditor(w: World) -> tuple[Client, dict[str, str], dict[str, str]]:
     c = Client()
-    c.force_login(_user(Role.AUDITOR, is_staff=True))
+    login_verified(c, _user(Role.AUDITOR, is_staff=True))
     return c, {}, {}
 
 
@@ -186,22 +192,22 @@ def case_bad_token(w: World) -> tuple[Client, dict[str, str], dict[str, str]]:
     return Client(), {"Authorization": "Bearer pct_not-a-real-token"}, {}
 
 
-P, A, I = "public", "authorized", "internal"
+P, A, N = "public", "authorized", "internal"
 # case -> (levels seen, or an HTTP status; whether a query-log row is expected)
 MATRIX: dict[Callable[[World], Any], tuple[set[str] | int, bool]] = {
     case_anonymous: ({P}, False),
-    case_subject_itself: ({P, A, I}, False),
+    case_subject_itself: ({P, A, N}, False),
     case_other_subject: ({P}, False),
     case_agency_authorized: ({P, A}, True),
     case_agency_revoked: ({P}, False),
     case_agency_expired: ({P}, False),
     case_org_account_authorized: ({P, A}, True),
-    case_officer_matter_internal: ({P, I}, True),
-    case_officer_matter_both: ({P, A, I}, True),
+    case_officer_matter_internal: ({P, N}, True),
+    case_officer_matter_both: ({P, A, N}, True),
     case_officer_without_matter: ({P}, False),
     case_officer_other_departments_matter: (403, False),
     case_officer_without_purpose: (400, False),
-    case_department_token_with_matter: ({P, I}, True),
+    case_department_token_with_matter: ({P, N}, True),
     case_operator: ({P}, False),
     case_auditor: ({P}, False),
     case_bad_token: (403, False),
@@ -213,7 +219,7 @@ MATRIX: dict[Callable[[World], Any], tuple[set[str] | int, bool]] = {
 def test_reader_sees_exactly_their_levels(world: World, case: Callable[[World], Any], path: str) -> None:
     expected, logged = MATRIX[case]
     client, headers, params = case(world)
-    if path == "page" and headers and "Authorization" in headers:
+    if path.endswith("page") and headers and "Authorization" in headers:
         pytest.skip("API tokens are for the API; pages use sessions")
     status, seen = READ_PATHS[path](client, world.company.uscc or "", headers, params)
     if isinstance(expected, int):
@@ -227,4 +233,4 @@ def test_reader_sees_exactly_their_levels(world: World, case: Callable[[World], 
         row = rows.get()
         assert set(row.levels) == expected - {P}
         assert row.purpose
-        assert row.channel == ("api" if path == "api" else "web")
+        assert row.channel == ("web" if path.endswith("page") else "api")

@@ -85,3 +85,11 @@ def write(tmp_path: Path, doc: dict[str, Any]) -> Path:
     path = tmp_path / "catalog.json"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def admin_client(admin_user: Any) -> Any:
+    """pytest-django's ``admin_client``, with the second factor passed: staff reach /admin/ only after it."""
+    from tests.access.helpers import verified_client
+
+    return verified_client(admin_user)

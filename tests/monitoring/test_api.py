@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from pubcredit.collection.models import BatchStatus
+from tests.access.helpers import login_verified
 from tests.factories.catalog import DepartmentFactory, PublishedVersionFactory
 from tests.monitoring.helpers import at, batch, reject
 
@@ -20,7 +21,8 @@ URL = "/api/v1/departments/{}/quality"
 
 @pytest.fixture
 def staff(client: Client, django_user_model: Any) -> Client:
-    client.force_login(django_user_model.objects.create_user("officer", is_staff=True, role="officer"))
+    # staff reach nothing before their one-time code: mark this session as having passed it
+    login_verified(client, django_user_model.objects.create_user("officer", is_staff=True, role="officer"))
     return client
 
 

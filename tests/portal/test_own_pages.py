@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from pubcredit.access import services
 from pubcredit.access.models import Authorization, QueryLog, Role, User
+from tests.access.helpers import login_verified
 from tests.factories import subjects as f
 from tests.factories.catalog import DepartmentFactory, PublishedVersionFactory
 
@@ -32,7 +33,7 @@ def test_own_pages_need_login() -> None:
 
 def test_account_without_subject_is_refused() -> None:
     c = Client()
-    c.force_login(User.objects.create_user(username="op", password="x-Long-pass-1", role=Role.OPERATOR))
+    login_verified(c, User.objects.create_user(username="op", password="x-Long-pass-1", role=Role.OPERATOR))
     assert c.get("/my/query-log/").status_code == 403
 
 
@@ -86,8 +87,8 @@ def test_grant_and_revoke_through_the_page(me: tuple[Client, User]) -> None:
 def test_application_list_is_public() -> None:
     dept = DepartmentFactory(name="杭州市财政局")
     v = PublishedVersionFactory(entry__name="重大税收违法失信主体")
-    services.define_matter(department=dept, code="zfcg", name="政府采购供应商资格审查", legal_basis="《政府采购法》第二十二条",
-                           entries=[v.entry], actor="t")
+    services.define_matter(department=dept, code="zfcg", name="政府采购供应商资格审查",
+                           legal_basis="《政府采购法》第二十二条", entries=[v.entry], actor="t")
     html = Client().get("/application-list/").content.decode()
     assert "政府采购供应商资格审查" in html
     assert "重大税收违法失信主体" in html

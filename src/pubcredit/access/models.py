@@ -156,3 +156,7 @@ class QueryLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.reader_name} → {self.subject_id}"
+
+
+# Login machinery (second factor, failed-login and request-rate counters): see login_models.
+from pubcredit.access.login_models import LoginThrottle, RateCounter, TotpDevice  # noqa: E402, F401

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pubcredit.access.models import Authorization, Matter, QueryLog
+from pubcredit.audit.services import record_event
 from pubcredit.catalog.models import CatalogEntry, Department
 from pubcredit.errors import Conflict, InvalidInput, NotPermitted
 from pubcredit.subjects.models import ORGANIZATION_KINDS, Subject
@@ -24,14 +25,9 @@ MAX_AUTHORIZATION_DAYS = 3 * 366
 
 def _audit(event: str, *, actor: str, object_type: str, object_id: str, subject_id: int | None,
            data: dict[str, object]) -> None:
-    """Append to the platform's audit chain when the audit app is installed."""
-    from django.apps import apps
-
-    if apps.is_installed("pubcredit.audit"):
-        from pubcredit.audit.services import record_event
-
-        record_event(event, actor=actor, object_type=object_type, object_id=object_id, subject_id=subject_id,
-                     data=data)
+    """Append to the platform's audit chain, in the caller's transaction (Art. 39)."""
+    record_event(event, actor=actor, object_type=object_type, object_id=object_id, subject_id=subject_id,
+                 data=data)
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from pubcredit.audit import services as audit_services
 from pubcredit.catalog import rules
 from pubcredit.catalog.models import (
     CatalogEntry,
@@ -51,6 +52,16 @@ def _log(event: str, *, actor: str, department: Department | None = None, entry:
     CatalogEvent.objects.create(
         event=event, actor=actor, department=department, entry=entry, version=version,
         before=dict(before or {}), after=dict(after or {}), reason=reason,
+    )
+    # The audit chain gets the same event, in the same transaction (rolled back together).
+    target = version or entry or department
+    audit_services.record_event(
+        event, actor=actor, object_id=str(target.pk) if target else "",
+        object_type=("catalog_version" if version else "catalog_entry" if entry
+                     else "catalog_department" if department else ""),
+        data={"department": department.code if department else None, "entry": entry.code if entry else None,
+              "version": version.number if version else None, "before": dict(before or {}),
+              "after": dict(after or {}), "reason": reason},
     )
 
 

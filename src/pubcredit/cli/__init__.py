@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ["demo", "serve", "migrate", "generate", "catalog", "workdays", "codes", "manage"]
+COMMANDS = ["demo", "serve", "migrate", "generate", "catalog", "workdays", "codes", "manage", "audit", "users"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -53,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
     print("  Demo logins (local demo only):")
     for acc in accounts:
         print(f"    {acc.username:<10} {acc.password:<20} {acc.role_label} — {acc.note}")
+        if acc.totp_secret:
+            print(f"               second factor (TOTP) secret {acc.totp_secret}; current code:")
+            print(f"               uv run python -c \"import pyotp; print(pyotp.TOTP('{acc.totp_secret}').now())\"")
     print("=" * 72 + "\n", flush=True)
     if args.no_serve:
         return 0

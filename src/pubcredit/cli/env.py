@@ -33,9 +33,17 @@ def ensure_demo_env_file() -> Path:
             f"SECRET_KEY={secrets.token_urlsafe(50)}",
             f"PUBCREDIT_PII_HASH_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}",
             f"PUBCREDIT_PII_ENC_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}",
+            f"PUBCREDIT_AUDIT_SIGNING_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}",
+            f"PUBCREDIT_REPORT_SIGNING_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}",
         ]
         DEMO_ENV_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
         DEMO_ENV_FILE.chmod(0o600)
+    elif "PUBCREDIT_AUDIT_SIGNING_KEY" not in _read_env_file(DEMO_ENV_FILE):  # a demo.env from before the audit chain
+        with DEMO_ENV_FILE.open("a", encoding="utf-8") as env_file:
+            env_file.write(f"PUBCREDIT_AUDIT_SIGNING_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}\n")
+    if "PUBCREDIT_REPORT_SIGNING_KEY" not in _read_env_file(DEMO_ENV_FILE):  # a demo.env from before reports
+        with DEMO_ENV_FILE.open("a", encoding="utf-8") as env_file:
+            env_file.write(f"PUBCREDIT_REPORT_SIGNING_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}\n")
     return DEMO_ENV_FILE
 
 

@@ -33,6 +33,9 @@ def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
     from pubcredit.wsgi import application
 
     connections.close_all()  # never share a database connection across the workers' fork
+    from pubcredit.cli.audit import start_background_sealer
+
+    start_background_sealer()  # chains and signs the audit log while the server runs (stops with it)
 
     class _App(BaseApplication):
         def load_config(self) -> None:

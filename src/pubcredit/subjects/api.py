@@ -8,10 +8,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
+from pubcredit.access import queries as access_queries
 from pubcredit.access.readers import reader_for_request
 from pubcredit.access.schemas import QueryLogPage
 from pubcredit.subjects import queries
-from pubcredit.access import queries as access_queries
 from pubcredit.subjects.schemas import ErrorOut, SubjectDetailOut
 
 router = Router()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -89,6 +90,7 @@ class Profile:
     relations: list[RelationView]
     records: dict[str, list[RecordView]] = field(default_factory=dict)
     levels: frozenset[str] = frozenset()
+    visibility: Visibility = PUBLIC_ONLY  # the basis of the read (own, authorisation, matter), for reports
 
 
 def summarize(subject: Subject, vis: Visibility = PUBLIC_ONLY) -> SubjectSummary:
@@ -123,8 +125,13 @@ def _is_uuid(value: str) -> bool:
     return re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value) is not None
 
 
-def profile(subject: Subject, *, reader: Reader, today: date | None = None) -> Profile:
-    """Identity, relations and the records the reader may see (Art. 14), grouped by class."""
+def profile(subject: Subject, *, reader: Reader, today: date | None = None,
+            select: Callable[[list[RecordView]], list[RecordView]] | None = None) -> Profile:
+    """Identity, relations and the records the reader may see (Art. 14), grouped by class.
+
+    ``select`` (used by credit reports) narrows the visible records in one call before they are
+    grouped and logged, so the query log names exactly what the caller was given.
+    """
     today = today or timezone.localdate()
     vis = visibility(reader, subject.pk, today=today)
     full = sees_full_identity(vis)
@@ -140,11 +147,14 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None) -> P
             ))
     grouped: dict[str, list[RecordView]] = {c: [] for c in CLASS_ORDER}
     records = visible_records(subject.pk, levels=vis.levels, entries=vis.entries, today=today, full_identity=full)
+    if select is not None:
+        records = select(records)
     for rec in records:
         grouped.setdefault(rec.info_class, []).append(rec)
     if vis.non_public and not vis.own:
         _log_read(subject, reader, vis, records)
-    return Profile(subject=summarize(subject, vis), relations=relations, records=grouped, levels=vis.levels)
+    return Profile(subject=summarize(subject, vis), relations=relations, records=grouped, levels=vis.levels,
+                   visibility=vis)
 
 
 def _log_read(subject: Subject, reader: Reader, vis: Visibility, records: list[RecordView]) -> None:

@@ -42,6 +42,12 @@ DISTRICT_WEIGHTS = {
 }
 RETIRED_BEFORE_2021 = {"330102": "330104", "330105": "330103", "330111": "330183", "330112": "330185"}
 
+# Entries about one kind of organisation only (by registration department/type), not all of a kind.
+ENTRY_ORG_TAGS = {
+    "social-org-registration": ("social_org", "private_non_enterprise"),
+    "org-branches": ("company",),
+}
+
 # (tag, kind, registration department, org type, share)
 ORG_TYPES = [
     ("company", "legal_person", "9", "1", 0.66),
@@ -295,12 +301,18 @@ class _Builder:
         by_kind["unincorporated_org"] = [o for o in self.orgs if o.kind == "unincorporated_org"]
         span = self.plan.years * 365
         used_keys: set[tuple[int, str]] = set()
+        by_tags = {code: [o for o in self.orgs if o.tag in tags] for code, tags in ENTRY_ORG_TAGS.items()}
+        by_tags = {code: pool for code, pool in by_tags.items() if pool}
         for seq in range(1, self.plan.records + 1):
             v, gens, _w = self.rng.choices(plans, weights)[0]
-            kinds = [k for k in v.subject_kinds if by_kind.get(k)]
-            if not kinds:
-                continue
-            pool = by_kind[self.rng.choice(kinds)]
+            tag_pool = by_tags.get(v.entry.code)
+            if tag_pool is not None:
+                pool = tag_pool
+            else:
+                kinds = [k for k in v.subject_kinds if by_kind.get(k)]
+                if not kinds:
+                    continue
+                pool = by_kind[self.rng.choice(kinds)]
             # a few subjects collect many records: pick from the first 5 % a third of the time
             subj = pool[self.rng.randrange(max(1, len(pool) // 20))] if self.rng.random() < 0.33 \
                 else pool[self.rng.randrange(len(pool))]

@@ -1,0 +1,71 @@
+"""PDF rendering of issued reports with WeasyPrint (A4, Chinese fonts, page numbers, QR code).
+
+Fonts come from the system (Debian ``fonts-noto-cjk`` and ``fonts-hanazono`` for the rare
+characters of names in CJK Extension B); nothing is fetched: the only resources allowed are
+``data:`` URIs. The PDF carries its own proof: the verification code, digest, signature and
+key id in its metadata and text, and the canonical JSON of the content as an embedded file
+(``report-content.json``) whose SHA-256 is the digest — see docs/reports.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import qrcode  # type: ignore[import-untyped]
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from pubcredit.reports import rules, signing
+
+if TYPE_CHECKING:
+    from pubcredit.reports.services import Issued
+
+#: Bump when the PDF layout changes: cached PDFs of the old layout are then rendered anew.
+TEMPLATE_VERSION = 1
+ATTACHMENT_NAME = "report-content.json"
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    pages: int
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code of ``text`` as a PNG data URI (error correction M, no quiet-zone trimming)."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=2)
+    qr.add_data(text)
+    qr.make(fit=True)
+    buf = io.BytesIO()
+    qr.make_image(fill_color="black", back_color="white").save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def context(issued: Issued, *, verify_url: str) -> dict[str, Any]:
+    """What the page and PDF templates show: the report content, and the issue's verification block."""
+    ver = issued.verification()
+    return {
+        "r": issued.content, "report": issued.report, "v": ver,
+        "issued_at_local": timezone.localtime(issued.row.issued_at),
+        "verify_url": verify_url, "qr": qr_data_uri(verify_url),
+        "public_key": signing.platform_key().public_b64,
+    }
+
+
+def render(issued: Issued, *, verify_url: str) -> RenderedPdf:
+    """Render the PDF of an issued report (slow: about a second a page on two cores)."""
+    import weasyprint  # type: ignore[import-untyped]
+
+    html = render_to_string("reports/pdf.html", context(issued, verify_url=verify_url))
+    fetcher = weasyprint.URLFetcher(allowed_protocols=["data"])
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
+    attachment = weasyprint.Attachment(
+        string=rules.canonical_json(issued.content), name=ATTACHMENT_NAME,
+        description="报告内容的规范 JSON（其 SHA-256 即报告内容摘要） / canonical JSON of the report content",
+        url_fetcher=fetcher,
+    )
+    data = document.write_pdf(attachments=[attachment], custom_metadata=True)
+    return RenderedPdf(data=bytes(data), pages=len(document.pages))

@@ -1,0 +1,275 @@
+"""Reads for credit reports (Art. 33, 40): one assembly for every channel, given the reader.
+
+``assemble_report`` and ``assemble_special_report`` build a typed ``rules.Report`` from
+``subjects.queries.profile`` — the one read path that applies the visibility rule
+(``access.readers.visibility``), masks identities and writes the query log, once per report.
+Nothing here decides open levels. ``verification`` and ``compare`` answer the verify page and
+API from the issued-report rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+
+from pubcredit.access.readers import Reader, Visibility
+from pubcredit.catalog import queries as catalog_queries
+from pubcredit.codes import regions
+from pubcredit.collection.queries import RecordView
+from pubcredit.errors import InvalidInput, NotFound
+from pubcredit.reports import hooks, rules, signing
+from pubcredit.reports.models import IssuedReport, ReaderBasis
+from pubcredit.reports.rules import Item, Report, ReportKind
+from pubcredit.subjects import queries as subject_queries
+from pubcredit.subjects.models import Subject
+
+# --- assembly -------------------------------------------------------------------------------
+
+
+def _unconcealed(subject_id: int, records: list[RecordView]) -> list[RecordView]:
+    """Art. 35: drop records the subject had concealed, asking the hook once for all of them."""
+    ids = [r.id for r in records if rules.is_concealable(info_class=r.info_class, source=r.source)]
+    return rules.without_concealed(records, hooks.concealed_records(subject_id, ids))
+
+
+def _item(rec: RecordView, marks: Mapping[int, tuple[str, ...]]) -> Item:
+    item = Item(
+        entry_code=rec.entry_code, entry_name=rec.entry_name, info_class=rec.info_class, department=rec.department,
+        decision_date=rec.decision_date, disclosure_until=rec.disclosure_until, open_level=rec.open_level,
+        source=rec.source, fields=tuple((f.name, f.label, f.value) for f in rec.fields),
+        record_id=rec.id, version=rec.version,
+    )
+    return rules.apply_marks([item], marks)[0]
+
+
+def _reader_block(reader: Reader, vis: Visibility) -> rules.ReaderBlock:
+    """Who the report is for, as printed on it: a basis and an organisation's name, never a person's."""
+    if vis.own:
+        return rules.ReaderBlock(ReaderBasis.OWN.value, "信用主体本人")
+    if vis.authorization_id is not None:
+        name = (Subject.objects.filter(pk=reader.agency_id).values_list("name", flat=True).first()
+                if reader.agency_id is not None else None)
+        return rules.ReaderBlock(ReaderBasis.AUTHORIZED.value, "经信用主体授权的查询方", name or "")
+    if vis.matter_id is not None:
+        from pubcredit.access.models import Matter
+
+        matter = Matter.objects.select_related("department").get(pk=vis.matter_id)
+        return rules.ReaderBlock(ReaderBasis.GOVERNMENT.value, f"依政务应用清单事项“{matter.name}”查询的政务部门",
+                                 matter.department.name)
+    return rules.ReaderBlock(ReaderBasis.PUBLIC.value, "社会公众")
+
+
+def _subject_block(summary: subject_queries.SubjectSummary,
+                   relations: Sequence[subject_queries.RelationView]) -> rules.SubjectBlock:
+    region = summary.region_code
+    return rules.SubjectBlock(
+        name=summary.name, code=summary.code, kind=summary.kind, kind_label=summary.kind_label,
+        region_code=region,
+        region_name=(regions.hangzhou_district_name(region) or regions.province_name(region) or "") if region else "",
+        verified=summary.verified,
+        relations=tuple((r.role, r.role_label, r.name, r.code) for r in relations),
+    )
+
+
+def _notes(levels: tuple[str, ...], reader: rules.ReaderBlock, *extra: str) -> tuple[str, ...]:
+    return (rules.coverage_note(levels, reader), *extra, *rules.STANDARD_NOTES)
+
+
+def assemble_report(subject: Subject, *, reader: Reader, today: date | None = None) -> Report:
+    """Art. 33, 40: the public credit information report on ``subject`` as ``reader`` may see it.
+
+    Sections: identity and basic information; adverse; trustworthy; lists (serious dishonesty,
+    court defaulters, business anomalies — and the lists app's entries via ``hooks``);
+    commitments and their fulfilment; self-declared information (marked 自主申报). Adverse
+    information past its disclosure period is left out by ``visible_records``; concealed good
+    information by the concealment hook; records under objection are marked by the mark hook.
+    A non-public read is logged once. Raises what ``visibility`` raises (NotPermitted,
+    InvalidInput, NotFound for an officer's bad matter).
+    """
+    today = today or timezone.localdate()
+    prof = subject_queries.profile(subject, reader=reader, today=today,
+                                   select=lambda recs: _unconcealed(subject.pk, recs))
+    vis = prof.visibility
+    records = [r for group in prof.records.values() for r in group]
+    records.sort(key=lambda r: (r.decision_date or date.min, r.id), reverse=True)
+    marks = hooks.record_marks([r.id for r in records])
+    by_section: dict[str, list[Item]] = {key: [] for key in rules.SECTION_TITLES}
+    for rec in records:
+        key = rules.section_for(entry_code=rec.entry_code, info_class=rec.info_class, source=rec.source)
+        by_section[key].append(_item(rec, marks))
+    by_section["lists"].extend(hooks.list_entries(subject.pk, vis, today))
+    by_section["commitments"].extend(hooks.commitments(subject.pk, vis, today))
+    levels = rules.ordered_levels(vis.levels)
+    reader_block = _reader_block(reader, vis)
+    return Report(
+        kind=ReportKind.FULL, as_of=today, subject=_subject_block(prof.subject, prof.relations),
+        reader=reader_block, levels=levels,
+        sections=tuple(rules.Section(key, tuple(items)) for key, items in by_section.items()),
+        notes=_notes(levels, reader_block),
+    )
+
+
+@dataclass(frozen=True)
+class SpecialRequest:
+    date_from: date
+    date_to: date
+    classes: tuple[str, ...]
+
+    def parameters(self) -> dict[str, Any]:
+        return {"from": self.date_from.isoformat(), "to": self.date_to.isoformat(), "classes": list(self.classes)}
+
+
+def special_request(*, date_from: date | None, date_to: date | None, classes: str | Sequence[str] | None,
+                    today: date) -> SpecialRequest:
+    """Check a special report's period (≤ 5 years, not in the future) and classes; InvalidInput says which."""
+    end = date_to or today
+    start = date_from or rules.default_period_start(end)
+    try:
+        rules.check_period(start, end, today=today)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="to" if end > today else "from") from exc
+    try:
+        wanted = rules.parse_classes(classes)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="classes") from exc
+    return SpecialRequest(start, end, wanted)
+
+
+def assemble_special_report(subject: Subject, *, reader: Reader, request: SpecialRequest,
+                            today: date | None = None) -> Report:
+    """The special credit report (专项信用报告; replaces no-violation certificates), Art. 40.
+
+    For each requested class (``rules.SPECIAL_CLASSES``) it states the records decided within
+    the period, or that none were found, or that the platform does not collect that class, or
+    that the class is not open to this reader — never "no record" for what was not searched.
+    Only the levels ``visibility`` grants are covered; the report says which. Logged like a read.
+    """
+    today = today or timezone.localdate()
+    catalog = [rules.EntryInfo(v.entry.code, v.entry.name, v.entry.info_class, v.open_level, tuple(v.subject_kinds))
+               for v in catalog_queries.published_catalog()]
+    per_class = rules.select_class_entries(request.classes, catalog, subject_kind=subject.kind)
+    wanted = {e.code for group in per_class.values() for e in group.applicable}
+
+    def in_scope(recs: list[RecordView]) -> list[RecordView]:
+        return [r for r in recs if r.entry_code in wanted and r.decision_date is not None
+                and request.date_from <= r.decision_date <= request.date_to]
+
+    prof = subject_queries.profile(subject, reader=reader, today=today, select=in_scope)
+    vis = prof.visibility
+    records = sorted((r for group in prof.records.values() for r in group),
+                     key=lambda r: (r.decision_date or date.min, r.id), reverse=True)
+    marks = hooks.record_marks([r.id for r in records])
+    results: list[rules.ClassResult] = []
+    labels = {c.code: c.label for c in rules.SPECIAL_CLASSES}
+    for code in request.classes:
+        group = per_class[code]
+        entries = group.applicable
+        covered = [e for e in entries if vis.allows(e.open_level, e.code)]
+        uncovered = tuple(e.name for e in entries if e not in covered)
+        codes = {e.code for e in covered}
+        items = tuple(_item(r, marks) for r in records if r.entry_code in codes)
+        status = ("not_collected" if not group.collected else "not_applicable" if not entries
+                  else "not_covered" if not covered else "found" if items else "none")
+        results.append(rules.ClassResult(
+            code=code, label=labels[code], status=status,
+            statement=rules.class_statement(status, count=len(items), date_from=request.date_from,
+                                            date_to=request.date_to, uncovered=uncovered if covered else ()),
+            entries=tuple(e.name for e in covered), uncovered_entries=uncovered, items=items,
+        ))
+    levels = rules.ordered_levels(vis.levels)
+    reader_block = _reader_block(reader, vis)
+    period = f"查询期间：{request.date_from.isoformat()} 至 {request.date_to.isoformat()}（按决定日期）。"
+    return Report(
+        kind=ReportKind.SPECIAL, as_of=today, subject=_subject_block(prof.subject, prof.relations),
+        reader=reader_block, levels=levels,
+        special=rules.SpecialScope(request.date_from, request.date_to, tuple(results)),
+        notes=_notes(levels, reader_block, period),
+    )
+
+
+# --- verification ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verification:
+    """What anyone may learn from a verification code: that the report exists, and its identity."""
+
+    code: str
+    kind: str
+    kind_label: str
+    issued_at: datetime
+    as_of: date
+    subject_name: str
+    subject_code: str
+    reader_basis: str
+    reader_label: str
+    parameters: dict[str, Any]
+    digest: str
+    signature: str
+    key_id: str
+    algorithm: str
+    public_key: str
+    signature_valid: bool
+
+
+def issued_by_code(raw: str) -> IssuedReport:
+    """The issued report with this code. InvalidInput for a malformed code; NotFound("未查到该报告")."""
+    code = rules.normalize_verification_code(raw)
+    if code is None:
+        raise InvalidInput("验证码格式不正确：应为 16 位字母或数字，形如 XXXX-XXXX-XXXX-XXXX", field="code")
+    found = IssuedReport.objects.filter(code=code).first()
+    if found is None:
+        raise NotFound("未查到该报告", field="code")
+    return found
+
+
+def verification(raw: str) -> Verification:
+    """Anti-forgery check of a code: issued or not, when, for what kind of reader, of which subject
+    (masked for persons), with its digest and signature re-checked against the platform key."""
+    row = issued_by_code(raw)
+    key = signing.platform_key()
+    message = rules.signed_message(code=row.code, digest=row.content_digest, subject_code=row.subject_code_public,
+                                   issued_at=row.issued_at)
+    valid = row.key_id == key.key_id and signing.signature_valid(key.public_b64, message, row.signature)
+    return Verification(
+        code=rules.format_verification_code(row.code), kind=row.kind, kind_label=row.get_kind_display(),
+        issued_at=row.issued_at, as_of=row.as_of, subject_name=row.subject_name_public,
+        subject_code=row.subject_code_public, reader_basis=row.reader_basis,
+        reader_label=row.get_reader_basis_display(), parameters=dict(row.parameters), digest=row.content_digest,
+        signature=row.signature, key_id=row.key_id, algorithm=signing.ALGORITHM, public_key=key.public_b64,
+        signature_valid=valid,
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    consistent: bool
+    verdict: str  # 一致 / 不一致
+    expected_digest: str
+    given_digest: str
+    signature_valid: bool
+
+
+def compare(raw: str, *, content: Mapping[str, Any] | None = None, digest: str | None = None) -> Comparison:
+    """Whether a report in hand (its JSON content, or its digest) is the one issued under ``raw``."""
+    if content is None and not digest:
+        raise InvalidInput("请提供报告内容（content）或内容摘要（digest）", field="content")
+    ver = verification(raw)
+    try:
+        given = rules.content_digest(content) if content is not None else str(digest).strip().lower()
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("报告内容不是有效的 JSON 对象", field="content") from exc
+    same = given == ver.digest and ver.signature_valid
+    return Comparison(consistent=same, verdict="一致" if same else "不一致", expected_digest=ver.digest,
+                      given_digest=given, signature_valid=ver.signature_valid)
+
+
+def public_key() -> dict[str, str]:
+    """The platform's report key, published (Art. 40 anti-forgery)."""
+    key = signing.platform_key()
+    return {"algorithm": signing.ALGORITHM, "key_id": key.key_id, "public_key": key.public_b64,
+            "pem": key.public_pem, "signed_message": f"{rules.SIGNATURE_CONTEXT}|<code>|<digest>|<subject_code>|"
+                                                     "<issued_at UTC YYYY-MM-DDTHH:MM:SSZ>"}

@@ -1,0 +1,146 @@
+"""Issuing credit reports (Art. 40) and keeping their PDFs: the only writers of the reports app.
+
+A report is issued when it is handed out on any channel (JSON, page, PDF). Issuing signs the
+digest of its content and stores one ``IssuedReport`` per distinct content: the same content
+(same subject, reader basis, day and records) is the same report, with the same verification
+code — which is what lets its PDF be rendered once and served from the cache afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from pubcredit.access.readers import Reader
+from pubcredit.reports import queries, rules, signing
+from pubcredit.reports.models import IssuedReport, ReportPdf
+from pubcredit.reports.rules import Report
+from pubcredit.subjects.models import Subject
+from pubcredit.subjects.queries import summarize
+
+_CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A report as handed out: its content and the issued row that vouches for it."""
+
+    report: Report
+    row: IssuedReport
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return self.report.content()
+
+    @property
+    def code(self) -> str:
+        return rules.format_verification_code(self.row.code)
+
+    def verification(self) -> dict[str, Any]:
+        """The ``verification`` block of the JSON report and of the page and PDF."""
+        return {
+            "code": self.code, "issued_at": self.row.issued_at, "digest": self.row.content_digest,
+            "algorithm": signing.ALGORITHM, "signature": self.row.signature, "key_id": self.row.key_id,
+            "signed_message": rules.signed_message(
+                code=self.row.code, digest=self.row.content_digest, subject_code=self.row.subject_code_public,
+                issued_at=self.row.issued_at).decode("utf-8"),
+        }
+
+
+def _audit(row: IssuedReport, *, actor: str) -> None:
+    from django.apps import apps
+
+    if apps.is_installed("pubcredit.audit"):
+        from pubcredit.audit.services import record_event
+
+        record_event("reports:report:issued", actor=actor, object_type="issued_report", object_id=row.code,
+                     subject_id=row.subject_id, data={"kind": row.kind, "digest": row.content_digest,
+                                                      "reader_basis": row.reader_basis, "as_of": row.as_of.isoformat()})
+
+
+def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], actor: str,
+           now: datetime | None) -> IssuedReport:
+    digest = rules.content_digest(report.content())
+    existing = IssuedReport.objects.filter(content_digest=digest).first()
+    if existing is not None:
+        return existing
+    issued_at = (now or timezone.now()).replace(microsecond=0)
+    key = signing.platform_key()
+    # What the verify page publishes about the subject: a person's name and code masked.
+    public = summarize(subject)
+    for _ in range(_CODE_ATTEMPTS):
+        code = rules.new_verification_code()
+        message = rules.signed_message(code=code, digest=digest, subject_code=public.code, issued_at=issued_at)
+        try:
+            with transaction.atomic():
+                row = IssuedReport.objects.create(
+                    code=code, kind=report.kind, subject=subject, subject_name_public=public.name,
+                    subject_code_public=public.code, reader_basis=report.reader.basis, as_of=report.as_of,
+                    parameters=parameters, content_digest=digest, signature=signing.sign(key, message),
+                    key_id=key.key_id, issued_at=issued_at,
+                )
+        except IntegrityError:
+            # Either the same content was issued meanwhile (use it) or the random code collided (retry).
+            existing = IssuedReport.objects.filter(content_digest=digest).first()
+            if existing is not None:
+                return existing
+            continue
+        _audit(row, actor=actor)
+        return row
+    raise RuntimeError("could not draw an unused verification code")  # 80 random bits: never expected
+
+
+@transaction.atomic
+def issue_report(subject: Subject, *, reader: Reader, today: date | None = None,
+                 now: datetime | None = None) -> Issued:
+    """Art. 40: assemble the full report for ``reader`` and issue it (signed, verifiable).
+
+    The read is logged once (non-public reads) in the same transaction as the issue.
+    Raises what ``queries.assemble_report`` raises.
+    """
+    report = queries.assemble_report(subject, reader=reader, today=today)
+    row = _store(report, subject=subject, parameters={}, actor=reader.name or reader.kind, now=now)
+    return Issued(report, row)
+
+
+@transaction.atomic
+def issue_special_report(subject: Subject, *, reader: Reader, date_from: date | None = None,
+                         date_to: date | None = None, classes: str | list[str] | None = None,
+                         today: date | None = None, now: datetime | None = None) -> Issued:
+    """Art. 40: assemble and issue a special credit report (专项信用报告) for a period ≤ 5 years.
+
+    Raises InvalidInput for a bad period or class, and what ``assemble_special_report`` raises.
+    """
+    today = today or timezone.localdate()
+    request = queries.special_request(date_from=date_from, date_to=date_to, classes=classes, today=today)
+    report = queries.assemble_special_report(subject, reader=reader, request=request, today=today)
+    row = _store(report, subject=subject, parameters=request.parameters(), actor=reader.name or reader.kind, now=now)
+    return Issued(report, row)
+
+
+def pdf_of(issued: Issued, *, verify_url: str) -> bytes:
+    """The PDF of an issued report: from the cache, or rendered now and kept (one render per content).
+
+    ``verify_url`` is what the QR code encodes (the verify page for this code).
+    """
+    from pubcredit.reports import pdf
+
+    cached = (ReportPdf.objects.filter(report=issued.row, template_version=pdf.TEMPLATE_VERSION)
+              .values_list("pdf", flat=True).first())
+    if cached is not None:
+        return bytes(cached)
+    started = time.perf_counter()
+    rendered = pdf.render(issued, verify_url=verify_url)
+    elapsed_ms = int((time.perf_counter() - started) * 1000)
+    try:
+        with transaction.atomic():
+            ReportPdf.objects.create(report=issued.row, template_version=pdf.TEMPLATE_VERSION, pdf=rendered.data,
+                                     pages=rendered.pages, render_ms=elapsed_ms)
+    except IntegrityError:
+        pass  # rendered concurrently by another request: both are the same report
+    return rendered.data

@@ -1,0 +1,84 @@
+"""The platform's report key: Ed25519, seed from ``PUBCREDIT_REPORT_SIGNING_KEY`` (Art. 38, 40).
+
+Every issued report is signed (``rules.signed_message``) so that a report can be checked
+offline against the published public key. The public key is published as base64 of its raw
+32 bytes and as PEM; its key id is the first 16 hex digits of SHA-256 over the raw bytes (the
+same convention as the audit checkpoints), stored with each signature so keys can be rotated.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+ALGORITHM = "Ed25519"
+_SEED_BYTES = 32
+
+
+@dataclass(frozen=True)
+class ReportKey:
+    private: Ed25519PrivateKey
+    public_raw: bytes
+
+    @property
+    def key_id(self) -> str:
+        return hashlib.sha256(self.public_raw).hexdigest()[:16]
+
+    @property
+    def public_b64(self) -> str:
+        return base64.b64encode(self.public_raw).decode("ascii")
+
+    @property
+    def public_pem(self) -> str:
+        return (self.private.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+                .decode("ascii"))
+
+
+def key_from_seed(seed_b64: str) -> ReportKey:
+    """A report key from its base64 seed; ValueError says what is wrong with it."""
+    try:
+        seed = base64.b64decode(seed_b64.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("the report signing key is not valid base64") from None
+    if len(seed) != _SEED_BYTES:
+        raise ValueError(f"the report signing key must decode to {_SEED_BYTES} bytes, not {len(seed)}")
+    private = Ed25519PrivateKey.from_private_bytes(seed)
+    return ReportKey(private, private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+@cache
+def _cached(seed_b64: str) -> ReportKey:
+    return key_from_seed(seed_b64)
+
+
+def platform_key() -> ReportKey:
+    """The configured key (settings ``REPORT_SIGNING_KEY``); ImproperlyConfigured if it is bad."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return _cached(str(settings.REPORT_SIGNING_KEY))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"PUBCREDIT_REPORT_SIGNING_KEY: {exc}") from exc
+
+
+def sign(key: ReportKey, message: bytes) -> str:
+    """The signature of ``message``, base64 (64 bytes → 88 characters)."""
+    return base64.b64encode(key.private.sign(message)).decode("ascii")
+
+
+def signature_valid(public_b64: str, message: bytes, signature_b64: str) -> bool:
+    """Whether ``signature_b64`` signs ``message`` under the public key ``public_b64``."""
+    try:
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64, validate=True))
+        public.verify(base64.b64decode(signature_b64, validate=True), message)
+    except (binascii.Error, ValueError, InvalidSignature):
+        return False
+    return True

@@ -1,0 +1,145 @@
+"""Report pages of the portal: the report, its PDF, the special report, and report verification.
+
+Thin: each view builds the reader, calls the report service and renders; errors from the
+service layer become 400/403/404 pages.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from pubcredit.access.readers import reader_for_request
+from pubcredit.errors import InvalidInput, NotFound, NotPermitted, PubcreditError
+from pubcredit.reports import pdf, queries, rules, services
+from pubcredit.reports.links import verify_url
+from pubcredit.subjects import queries as subject_queries
+
+_TITLES = {400: "请求有误", 403: "无权访问", 404: "未找到"}
+
+
+def _error(request: HttpRequest, exc: PubcreditError) -> HttpResponse:
+    status = exc.status if exc.status in _TITLES else 400
+    return render(request, "portal/error.html", {"title": _TITLES[status], "message": exc.message}, status=status)
+
+
+def _page(request: HttpRequest, issued: services.Issued, key: str, extra: dict[str, Any] | None = None) -> HttpResponse:
+    query = request.GET.urlencode()
+    is_special = issued.report.kind == rules.ReportKind.SPECIAL
+    pdf_url = reverse("reports:special_pdf" if is_special else "reports:full_pdf", args=[key])
+    context = pdf.context(issued, verify_url=verify_url(request, issued.code)) | {
+        "pdf_url": f"{pdf_url}?{query}" if query else pdf_url,
+        "subject_url": reverse("portal:subject", args=[key]),
+        "special_url": reverse("reports:special", args=[key]),
+        "full_url": reverse("reports:full", args=[key]),
+    } | (extra or {})
+    return render(request, "reports/page.html", context)
+
+
+def _pdf_response(request: HttpRequest, issued: services.Issued, name: str) -> HttpResponse:
+    data = services.pdf_of(issued, verify_url=verify_url(request, issued.code))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{issued.code}.pdf"'
+    return response
+
+
+@require_GET
+def full_report(request: HttpRequest, key: str) -> HttpResponse:
+    """公共信用信息报告 on the portal (Art. 40), as the visitor may see it."""
+    try:
+        reader = reader_for_request(request, channel="web")
+        issued = services.issue_report(subject_queries.subject_by_url_key(key), reader=reader)
+    except PubcreditError as exc:
+        return _error(request, exc)
+    return _page(request, issued, key)
+
+
+@require_GET
+def full_report_pdf(request: HttpRequest, key: str) -> HttpResponse:
+    try:
+        reader = reader_for_request(request, channel="web")
+        issued = services.issue_report(subject_queries.subject_by_url_key(key), reader=reader)
+    except PubcreditError as exc:
+        return _error(request, exc)
+    return _pdf_response(request, issued, "credit-report")
+
+
+def _special_params(request: HttpRequest) -> tuple[date | None, date | None, list[str]]:
+    def day(name: str) -> date | None:
+        raw = request.GET.get(name, "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise InvalidInput("日期格式应为 YYYY-MM-DD", field=name) from None
+
+    classes = [c for raw in request.GET.getlist("classes") for c in raw.split(",") if c.strip()]
+    return day("from"), day("to"), classes
+
+
+def _class_choices(selected: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
+    return [{"code": c.code, "label": c.label, "checked": not selected or c.code in selected}
+            for c in rules.SPECIAL_CLASSES]
+
+
+@require_GET
+def special_report(request: HttpRequest, key: str) -> HttpResponse:
+    """专项信用报告: the form, and once submitted (``from`` present) the report itself."""
+    try:
+        subject = subject_queries.subject_by_url_key(key)
+    except PubcreditError as exc:
+        return _error(request, exc)
+    reader = reader_for_request(request, channel="web")
+    form = {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")}
+    base = {"form": form, "matter": reader.matter, "purpose": reader.purpose, "key": key,
+            "public_only": reader.subject_id is None and reader.agency_id is None and not reader.matter}
+    if "from" not in request.GET:
+        return render(request, "reports/special_form.html", base | {"class_choices": _class_choices([]),
+                                                                     "subject": subject_queries.summarize(subject)})
+    try:
+        date_from, date_to, classes = _special_params(request)
+        issued = services.issue_special_report(subject, reader=reader, date_from=date_from, date_to=date_to,
+                                               classes=classes or None)
+    except InvalidInput as exc:
+        return render(request, "reports/special_form.html",
+                      base | {"error": exc.message, "subject": subject_queries.summarize(subject),
+                              "class_choices": _class_choices(request.GET.getlist("classes"))}, status=400)
+    except (NotFound, NotPermitted) as exc:
+        return _error(request, exc)
+    scope = issued.report.special
+    form = {"from": scope.date_from.isoformat(), "to": scope.date_to.isoformat()} if scope else form
+    return _page(request, issued, key, base | {"form": form, "class_choices": _class_choices(
+        [c.code for c in scope.classes] if scope else [])})
+
+
+@require_GET
+def special_report_pdf(request: HttpRequest, key: str) -> HttpResponse:
+    try:
+        subject = subject_queries.subject_by_url_key(key)
+        date_from, date_to, classes = _special_params(request)
+        issued = services.issue_special_report(subject, reader=reader_for_request(request, channel="web"),
+                                               date_from=date_from, date_to=date_to, classes=classes or None)
+    except PubcreditError as exc:
+        return _error(request, exc)
+    return _pdf_response(request, issued, "special-credit-report")
+
+
+@require_GET
+def verify(request: HttpRequest, code: str = "") -> HttpResponse:
+    """报告验证: enter a code (or follow the QR link) and see whether the report was issued."""
+    code = code or request.GET.get("code", "").strip()
+    context: dict[str, Any] = {"code": code, "key": queries.public_key()}
+    status = 200
+    if code:
+        try:
+            context["ver"] = queries.verification(code)
+        except (InvalidInput, NotFound) as exc:
+            context["error"] = exc.message
+            status = exc.status
+    return render(request, "reports/verify.html", context, status=status)

@@ -1,0 +1,175 @@
+"""Report assembly (Art. 33, 40): sections per reader, expiry, hooks, query log, query counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from pubcredit.access.models import QueryLog
+from pubcredit.access.readers import PUBLIC
+from pubcredit.reports import hooks, queries, rules, services
+from pubcredit.reports.models import IssuedReport
+from tests.factories import collection as rf
+from tests.factories import subjects as f
+from tests.reports.conftest import Company, version
+
+pytestmark = pytest.mark.django_db
+
+
+def _codes(report: rules.Report) -> dict[str, list[str]]:
+    return {s.key: [it.entry_code for it in s.items] for s in report.sections}
+
+
+def test_public_reader_gets_public_information_in_sections(company: Company) -> None:
+    report = queries.assemble_report(company.subject, reader=PUBLIC)
+    assert [s.key for s in report.sections] == list(rules.SECTION_TITLES)
+    assert _codes(report) == {
+        "basic": ["org-registration"], "adverse": ["penalty-scjg"], "trustworthy": [],
+        "lists": ["court-defaulter"], "commitments": ["commitment-breach-org"],
+        "self_declared": ["market-self-declared"],
+    }
+    assert report.levels == ("public",)
+    assert report.reader.basis == "public"
+    assert "社会公开" in report.notes[0]
+    assert not QueryLog.objects.exists()  # public reads are not logged
+
+
+def test_subject_itself_sees_every_level_and_is_not_logged(company: Company) -> None:
+    report = queries.assemble_report(company.subject, reader=company.own)
+    codes = _codes(report)
+    assert sorted(codes["adverse"]) == ["penalty-scjg", "unpaid-fines"]
+    assert codes["trustworthy"] == ["charitable-donation"]
+    assert report.levels == ("public", "authorized", "internal")
+    assert report.reader.label == "信用主体本人"
+    assert not QueryLog.objects.exists()
+
+
+def test_authorised_agency_sees_public_and_authorised_and_is_logged_once(company: Company) -> None:
+    report = queries.assemble_report(company.subject, reader=company.bank_reader)
+    codes = _codes(report)
+    assert codes["trustworthy"] == ["charitable-donation"]
+    assert codes["adverse"] == ["penalty-scjg"]  # internal unpaid fines not included
+    assert report.reader.basis == "authorized"
+    assert report.reader.name == "杭州测试银行股份有限公司"
+    log = QueryLog.objects.get()
+    assert log.levels == ["authorized"]
+    assert log.entries == ["charitable-donation"]
+    assert log.channel == "api"
+
+
+def test_each_record_shows_department_decision_and_disclosure_dates(company: Company) -> None:
+    report = queries.assemble_report(company.subject, reader=PUBLIC)
+    penalty = next(s for s in report.sections if s.key == "adverse").items[0]
+    rec = company.records["penalty"]
+    assert penalty.department == company.versions["penalty"].entry.department.name
+    assert penalty.decision_date == rec.decision_date
+    assert penalty.disclosure_until == rec.disclosure_until
+    assert penalty.content()["decision_date"] == rec.decision_date.isoformat()
+
+
+def test_adverse_information_past_its_disclosure_period_is_left_out(company: Company) -> None:
+    report = queries.assemble_report(company.subject, reader=company.own)
+    ids = {it.record_id for s in report.sections for it in s.items}
+    assert company.records["penalty"].pk in ids
+    assert company.records["expired"].pk not in ids
+    # The day before it ended, it was still disclosed.
+    end = company.records["expired"].disclosure_until
+    assert end is not None
+    earlier = queries.assemble_report(company.subject, reader=company.own, today=end)
+    assert company.records["expired"].pk in {it.record_id for s in earlier.sections for it in s.items}
+
+
+def test_self_declared_information_is_marked(company: Company) -> None:
+    report = queries.assemble_report(company.subject, reader=PUBLIC)
+    declared = next(s for s in report.sections if s.key == "self_declared").items[0]
+    assert declared.marks == ("自主申报",)
+
+
+def test_objection_hook_marks_records_under_objection(company: Company) -> None:
+    target = company.records["penalty"].pk
+    with hooks.registered(hooks.MARK_SOURCES, lambda ids: {target: [rules.OBJECTION_MARK]} if target in ids else {}):
+        report = queries.assemble_report(company.subject, reader=PUBLIC)
+    items = {it.record_id: it for s in report.sections for it in s.items}
+    assert items[target].marks == ("异议处理中",)
+    assert all(not it.marks for rid, it in items.items() if rid not in (target, company.records["declared"].pk))
+
+
+def test_concealment_hook_leaves_concealed_good_information_out_and_unlogged(company: Company) -> None:
+    donation, penalty = company.records["donation"].pk, company.records["penalty"].pk
+    asked: list[list[int]] = []
+
+    def concealed(subject_id: int, ids: Any) -> list[int]:
+        asked.append(sorted(ids))
+        return [donation, penalty]  # a penalty cannot be concealed: it stays
+
+    with hooks.registered(hooks.CONCEALMENT_SOURCES, concealed):
+        report = queries.assemble_report(company.subject, reader=company.bank_reader)
+    ids = {it.record_id for s in report.sections for it in s.items}
+    assert donation not in ids
+    assert penalty in ids
+    assert asked == [sorted([donation, company.records["declared"].pk])]  # only concealable records are asked about
+    assert QueryLog.objects.get().entries == []  # nothing non-public was handed out
+
+
+def test_list_and_commitment_hooks_feed_their_sections(company: Company) -> None:
+    entry = rules.Item(entry_code="red-list-a", entry_name="守信激励对象名单", info_class="trustworthy",
+                       department="杭州市发展和改革委员会", decision_date=None, disclosure_until=None,
+                       open_level="public", source="public", origin="list")
+    with hooks.registered(hooks.LIST_ENTRY_SOURCES, lambda sid, vis, today: [entry]):
+        report = queries.assemble_report(company.subject, reader=PUBLIC)
+    assert _codes(report)["lists"] == ["court-defaulter", "red-list-a"]
+
+
+def test_person_report_masks_identity_for_others_not_for_the_person() -> None:
+    person = f.person(name="王小明")
+    v = version("penalty-cgj", "行政处罚信息（城市管理）", "adverse", "public")
+    rf.record(person, v, decision=timezone.localdate() - timedelta(days=3))
+    public = queries.assemble_report(person, reader=PUBLIC)
+    assert public.subject.name == "王*明"
+    assert "*" in public.subject.code
+    from pubcredit.access.readers import Reader
+
+    own = queries.assemble_report(person, reader=Reader(kind="subject", subject_id=person.pk))
+    assert own.subject.name == "王小明"
+    assert "*" not in own.subject.code
+
+
+def _queries_for(fn: Any) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def test_report_assembly_query_count_does_not_grow_with_records(company: Company,
+                                                                 django_assert_num_queries: Any) -> None:
+    # public: relations + records; agency: + authorisation, agency name, query log (+ audit row)
+    with django_assert_num_queries(2):
+        queries.assemble_report(company.subject, reader=PUBLIC)
+    before_public = _queries_for(lambda: queries.assemble_report(company.subject, reader=PUBLIC))
+    before_agency = _queries_for(lambda: queries.assemble_report(company.subject, reader=company.bank_reader))
+    before_issue = _queries_for(lambda: services.issue_report(company.subject, reader=company.own))
+    for _ in range(25):
+        rf.record(company.subject, company.versions["penalty"], decision=timezone.localdate() - timedelta(days=9))
+        rf.record(company.subject, company.versions["donation"], decision=timezone.localdate() - timedelta(days=9))
+    assert _queries_for(lambda: queries.assemble_report(company.subject, reader=PUBLIC)) == before_public
+    assert _queries_for(lambda: queries.assemble_report(company.subject, reader=company.bank_reader)) == before_agency
+    assert _queries_for(lambda: services.issue_report(company.subject, reader=company.own)) == before_issue
+
+
+def test_same_content_is_the_same_issued_report_and_new_content_a_new_one(company: Company) -> None:
+    first = services.issue_report(company.subject, reader=PUBLIC)
+    again = services.issue_report(company.subject, reader=PUBLIC)
+    assert again.row.pk == first.row.pk
+    assert again.code == first.code
+    by_bank = services.issue_report(company.subject, reader=company.bank_reader)
+    assert by_bank.row.pk != first.row.pk  # other content (authorised level, other reader basis)
+    rf.record(company.subject, company.versions["penalty"], decision=timezone.localdate() - timedelta(days=1))
+    changed = services.issue_report(company.subject, reader=PUBLIC)
+    assert changed.row.pk != first.row.pk
+    assert IssuedReport.objects.count() == 3
+    assert QueryLog.objects.count() == 1  # the bank's read; each non-public read is logged once

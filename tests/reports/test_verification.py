@@ -1,0 +1,129 @@
+"""Anti-forgery: genuine, altered and forged reports, bad signatures, the published key."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from pubcredit.reports import rules, signing
+from pubcredit.reports.models import IssuedReport
+from tests.factories import subjects as f
+from tests.reports.conftest import Company
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api() -> Client:
+    return Client()
+
+
+def _report(api: Client, company: Company) -> dict[str, Any]:
+    res = api.get(f"/api/v1/subjects/{company.subject.uscc}/report")
+    assert res.status_code == 200
+    body: dict[str, Any] = res.json()
+    return body
+
+
+def test_genuine_report_verifies_and_signature_checks_offline(api: Client, company: Company) -> None:
+    body = _report(api, company)
+    ver = body["verification"]
+    assert rules.content_digest(body["content"]) == ver["digest"]  # the JSON content is exactly what was digested
+    key = api.get("/api/v1/reports/public-key").json()
+    assert key["algorithm"] == "Ed25519"
+    assert key["pem"].startswith("-----BEGIN PUBLIC KEY-----")
+    assert signing.signature_valid(key["public_key"], ver["signed_message"].encode(), ver["signature"])
+    assert ver["signed_message"].split("|")[1:4] == [ver["code"], ver["digest"], company.subject.uscc]
+
+    res = api.get(f"/api/v1/reports/verify/{ver['code']}")
+    assert res.status_code == 200
+    out = res.json()
+    assert out["signature_valid"] is True
+    assert out["digest"] == ver["digest"]
+    assert out["subject_name"] == "杭州报告测试有限公司"
+    assert out["reader_basis"] == "public"
+    assert out["kind"] == "full"
+    assert out["public_key"] == key["public_key"]
+
+    same = api.post(f"/api/v1/reports/verify/{ver['code']}", body, content_type="application/json").json()
+    assert same == {"consistent": True, "verdict": "一致", "expected_digest": ver["digest"],
+                    "given_digest": ver["digest"], "signature_valid": True}
+    by_digest = api.post(f"/api/v1/reports/verify/{ver['code'].lower()}", {"digest": ver["digest"]},
+                         content_type="application/json").json()
+    assert by_digest["verdict"] == "一致"
+
+
+def test_altered_report_is_detected(api: Client, company: Company) -> None:
+    body = _report(api, company)
+    code = body["verification"]["code"]
+    altered = copy.deepcopy(body)
+    adverse = next(s for s in altered["content"]["sections"] if s["key"] == "adverse")
+    adverse["items"] = []  # the penalty "removed" from the report
+    res = api.post(f"/api/v1/reports/verify/{code}", altered, content_type="application/json")
+    assert res.status_code == 200
+    assert res.json()["verdict"] == "不一致"
+    assert res.json()["consistent"] is False
+    renamed = copy.deepcopy(body["content"])
+    renamed["subject"]["name"] = "杭州另一家有限公司"
+    assert api.post(f"/api/v1/reports/verify/{code}", {"content": renamed},
+                    content_type="application/json").json()["verdict"] == "不一致"
+
+
+def test_forged_code_is_not_found(api: Client, company: Company) -> None:
+    _report(api, company)
+    forged = rules.format_verification_code(rules.new_verification_code())
+    res = api.get(f"/api/v1/reports/verify/{forged}")
+    assert res.status_code == 404
+    assert res.json()["message"] == "未查到该报告"
+    assert api.post(f"/api/v1/reports/verify/{forged}", {"digest": "0" * 64},
+                    content_type="application/json").status_code == 404
+    malformed = api.get("/api/v1/reports/verify/NOT-A-CODE")
+    assert malformed.status_code == 400
+    assert api.post(f"/api/v1/reports/verify/{forged}", {}, content_type="application/json").status_code == 400
+
+
+def test_a_tampered_row_fails_its_signature(api: Client, company: Company) -> None:
+    body = _report(api, company)
+    code = body["verification"]["code"]
+    # Someone with database access swaps the digest for that of an altered report: the signature no longer fits.
+    IssuedReport.objects.filter(code=code.replace("-", "")).update(content_digest="f" * 64)
+    out = api.get(f"/api/v1/reports/verify/{code}").json()
+    assert out["signature_valid"] is False
+    cmp = api.post(f"/api/v1/reports/verify/{code}", {"digest": "f" * 64}, content_type="application/json").json()
+    assert cmp["verdict"] == "不一致"
+    page = Client().get(f"/verify/{code}/")
+    assert "签名校验未通过" in page.content.decode()
+
+
+def test_bad_signature_value_is_refused(api: Client, company: Company) -> None:
+    body = _report(api, company)
+    code = body["verification"]["code"]
+    sig = body["verification"]["signature"]
+    IssuedReport.objects.filter(code=code.replace("-", "")).update(signature=("A" if sig[0] != "A" else "B") + sig[1:])
+    assert api.get(f"/api/v1/reports/verify/{code}").json()["signature_valid"] is False
+
+
+def test_verify_page_shows_the_issue_and_masks_persons(company: Company) -> None:
+    from pubcredit.access.readers import Reader
+    from pubcredit.reports import services
+
+    person = f.person(name="李四光")
+    issued = services.issue_report(person, reader=Reader(kind="subject", subject_id=person.pk))
+    assert issued.report.subject.name == "李四光"  # the person sees their own name in the report
+    page = Client().get("/verify/", {"code": issued.code})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "该报告由本平台出具" in html
+    assert "李*光" in html
+    assert "李四光" not in html
+    assert "信用主体本人" in html
+    assert issued.row.content_digest in html
+    assert signing.platform_key().public_b64 in html
+    assert Client().get(f"/verify/{issued.code}/").status_code == 200  # the QR link
+    missing = Client().get("/verify/", {"code": rules.format_verification_code(rules.new_verification_code())})
+    assert missing.status_code == 404
+    assert "未查到该报告" in missing.content.decode()
+    assert Client().get("/verify/").status_code == 200
