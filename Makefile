@@ -30,6 +30,7 @@ check-migrations: install
 unit: install
 	$(RUN) pytest -n 2
 
+test: SYSTEM_DEPS_FLAGS = --browser
 test: lint check-migrations unit
 
 bench: install

@@ -12,10 +12,13 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from pubcredit.access.api import router as authorizations_router
+from pubcredit.collection.api import router as collection_router
+from pubcredit.collection.market_api import router as market_router
 from pubcredit.errors import PubcreditError
 from pubcredit.monitoring.api import router as monitoring_router
 from pubcredit.reports.api import router as reports_router
 from pubcredit.reports.api import subject_router as subject_reports_router
+from pubcredit.reports.batch_api import router as batch_queries_router
 from pubcredit.subjects.api import router as subjects_router
 
 api = NinjaAPI(
@@ -59,5 +62,8 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/subjects", subjects_router, tags=["subjects"])
 api.add_router("/subjects", subject_reports_router, tags=["reports"])  # /subjects/{code}/report[.pdf], special-report
 api.add_router("/reports", reports_router, tags=["reports"])
+api.add_router("/batch-queries", batch_queries_router, tags=["batch queries"])
 api.add_router("/authorizations", authorizations_router, tags=["authorizations"])
 api.add_router("/departments", monitoring_router, tags=["departments"])
+api.add_router("/market-records", market_router, tags=["market credit information"])
+api.add_router("/", collection_router, tags=["collection"])  # /catalog/{entry_code}/batches, /batches/{id}

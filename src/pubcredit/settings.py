@@ -68,7 +68,19 @@ INSTALLED_APPS = [
     "pubcredit.audit",
     "pubcredit.monitoring",
     "pubcredit.reports",
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+# Background jobs (batch queries, Art. 40): django-tasks with its database backend. A task row is
+# written in the transaction that creates the job, so a job exists exactly when its tasks do;
+# ``pubcredit worker`` runs them (``pubcredit serve`` and ``demo`` start one beside the server).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "batch-queries"],
+    },
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/login/", access_views.admin_login),  # one login for all: password, then the one-time code
     path("admin/", admin.site.urls),
     path("quality/", include("pubcredit.monitoring.urls")),
+    path("officer/", include("pubcredit.collection.urls")),
     path("", include("pubcredit.reports.urls")),
     path("", include("pubcredit.portal.urls")),
 ]

@@ -95,7 +95,8 @@ def test_every_item_of_articles_10_to_12_is_covered(loaded: services.LoadReport,
 
 def test_every_entry_cites_an_article_item_covered_above(loaded: services.LoadReport) -> None:
     listed = {code for codes in COVERAGE.values() for code in codes}
-    assert {v.entry.code for v in queries.published_catalog()} == listed
+    market = {"market-self-declared", "market-agency-shared"}  # Art. 15, 17: market credit information
+    assert {v.entry.code for v in queries.published_catalog()} == listed | market
 
 
 def test_classes_follow_the_articles(loaded: services.LoadReport) -> None:
@@ -166,8 +167,9 @@ def test_every_adverse_entry_has_repair_rules_and_a_disclosure_period(loaded: se
 def test_natural_persons_are_not_public_except_where_law_publishes(loaded: services.LoadReport) -> None:
     public_with_persons = {v.entry.code for v in queries.published_catalog()
                            if "natural_person" in v.subject_kinds and v.open_level == "public"}
+    # market-self-declared: a person publishes it by declaring it (Art. 15), marked self-declared
     assert public_with_persons == {"licensing-scjg", "licensing-jw", "penalty-scjg", "penalty-sthj", "penalty-cgj",
-                                   "court-defaulter"}
+                                   "court-defaulter", "market-self-declared"}
     for code in ("person-identity", "transit-fare-evasion", "medical-insurance-fraud", "tax-arrears-person"):
         assert queries.published_version(code).open_level == "internal"
     assert queries.published_version("volunteering").open_level == "authorized"

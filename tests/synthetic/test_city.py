@@ -46,7 +46,8 @@ def _records() -> list[Record]:
 
 
 def _published() -> list[CatalogVersion]:
-    return list(CatalogVersion.objects.filter(state=VersionState.PUBLISHED).select_related("entry"))
+    return list(CatalogVersion.objects.filter(state=VersionState.PUBLISHED).select_related("entry")
+                .exclude(entry__code__in=city.MARKET_ENTRIES))
 
 
 # --- what is generated ---------------------------------------------------------------------------

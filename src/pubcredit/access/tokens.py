@@ -12,6 +12,7 @@ from django.utils import timezone
 from pubcredit.access.models import ApiToken
 from pubcredit.catalog.models import Department
 from pubcredit.errors import Conflict, InvalidInput, NotPermitted
+from pubcredit.subjects.models import ORGANIZATION_KINDS, Subject
 
 TOKEN_PREFIX = "pct_"  # noqa: S105 - a public marker that starts every token, not a secret
 
@@ -37,6 +38,21 @@ def create_department_token(department: Department, *, name: str, actor: str) ->
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(name=label[:100], prefix=secret[:12], digest=_digest(secret),
                                     department=department, created_by=actor)
+    return IssuedToken(token, secret)
+
+
+@transaction.atomic
+def create_agency_token(agency_subject: Subject, *, name: str, actor: str) -> IssuedToken:
+    """Issue a token with which an organisation (a credit agency) reads others' information: public
+    information, and authorised information of the subjects that authorised it (Art. 14, 40)."""
+    if agency_subject.kind not in ORGANIZATION_KINDS:
+        raise InvalidInput("信用服务机构应为法人或非法人组织", field="agency")
+    label = " ".join((name or "").split())
+    if not label:
+        raise InvalidInput("令牌名称不能为空", field="name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(name=label[:100], prefix=secret[:12], digest=_digest(secret),
+                                    agency=agency_subject, created_by=actor)
     return IssuedToken(token, secret)
 
 

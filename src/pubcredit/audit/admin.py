@@ -7,14 +7,14 @@ refuses it anyway). Who may *view* is the ``audit.view_auditentry`` permission.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from pubcredit.adminkit import ReadOnlyAdmin
 from pubcredit.audit.models import AuditEntry, Checkpoint
 
 if TYPE_CHECKING:
@@ -24,21 +24,8 @@ else:  # ModelAdmin is not subscriptable at run time
     _EntryAdmin = _CheckpointAdmin = admin.ModelAdmin
 
 
-class _ReadOnly:
-    """No add, change or delete (so no bulk actions either); the change page is a read-only view."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(AuditEntry)
-class AuditEntryAdmin(_ReadOnly, _EntryAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin, _EntryAdmin):
     list_display = ("id", "seq", "at", "event", "actor", "actor_role", "channel", "object_type", "object_id",
                     "subject_id")
     list_filter = ("channel", "actor_role", ("sealed_at", admin.EmptyFieldListFilter))
@@ -55,7 +42,7 @@ class AuditEntryAdmin(_ReadOnly, _EntryAdmin):
 
 
 @admin.register(Checkpoint)
-class CheckpointAdmin(_ReadOnly, _CheckpointAdmin):
+class CheckpointAdmin(ReadOnlyAdmin, _CheckpointAdmin):
     list_display = ("seq", "head_hash", "created_at", "key_id")
     fields = ("id", "seq", "head_hash", "created_at", "key_id", "signature")
     readonly_fields = fields

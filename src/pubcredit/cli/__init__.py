@@ -12,7 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ["demo", "serve", "migrate", "generate", "catalog", "workdays", "codes", "manage", "audit", "users"]
+COMMANDS = ["demo", "serve", "migrate", "generate", "catalog", "workdays", "codes", "ingest", "users", "audit", "worker",
+            "manage"]
 
 
 def build_parser() -> argparse.ArgumentParser:

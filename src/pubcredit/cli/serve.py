@@ -36,6 +36,9 @@ def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
     from pubcredit.cli.audit import start_background_sealer
 
     start_background_sealer()  # chains and signs the audit log while the server runs (stops with it)
+    from pubcredit.cli.worker import start_background_worker
+
+    start_background_worker()  # runs background tasks (batch queries) while the server runs (stops with it)
 
     class _App(BaseApplication):
         def load_config(self) -> None:

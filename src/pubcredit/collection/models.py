@@ -52,6 +52,10 @@ class Batch(models.Model):
     channel = models.CharField(_("报送渠道"), max_length=8, choices=BatchChannel.choices)
     filename = models.CharField(_("文件名"), max_length=255, blank=True)
     file_digest = models.CharField(_("内容摘要"), max_length=64, blank=True, db_index=True)
+    file_format = models.CharField(_("文件格式"), max_length=8, blank=True)  # csv, jsonl, xlsx, json
+    encoding = models.CharField(_("文件编码"), max_length=16, blank=True)
+    # The columns as submitted, in order: the rejected-rows file gives them back the same way.
+    columns = models.JSONField(_("表头"), default=list, blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=BatchStatus.choices, default=BatchStatus.RECEIVED)
     row_count = models.PositiveIntegerField(_("行数"), default=0)
     accepted = models.PositiveIntegerField(_("新增"), default=0)

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from pubcredit.access.readers import Reader
 from pubcredit.codes import mask_resident_id
-from pubcredit.collection.models import Record, RecordStatus
+from pubcredit.collection.models import Batch, BatchRejection, Record, RecordStatus
+from pubcredit.errors import NotFound
 
 CLASS_ORDER = ("basic", "adverse", "trustworthy")
 
@@ -42,8 +44,9 @@ def _display(value: Any, spec: dict[str, Any], *, full_identity: bool) -> str:
         return ""
     if spec.get("type") == "resident_id" and not full_identity:
         return mask_resident_id(str(value))
-    if spec.get("type") == "enum" and isinstance(spec.get("labels"), dict):
-        return str(spec["labels"].get(str(value), value))
+    labels = spec.get("allowed_labels")
+    if spec.get("type") == "enum" and isinstance(labels, dict) and str(value) in labels:
+        return f"{labels[str(value)]}（{value}）"
     return str(value)
 
 
@@ -88,3 +91,28 @@ def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entr
 
 def count_records() -> int:
     return Record.objects.filter(status=RecordStatus.ACTIVE).count()
+
+
+# --- batches -------------------------------------------------------------------------------------
+
+SUPERVISORS = ("operator", "auditor")
+MAX_REJECTIONS_SHOWN = 1000
+
+
+def batch_for(batch_id: int, *, reader: Reader) -> Batch:
+    """The batch if the reader's department submitted it (or the reader supervises); NotFound otherwise.
+
+    A batch of another department answers NotFound, not NotPermitted, so ids cannot be probed.
+    """
+    batch = Batch.objects.select_related("entry", "department", "entry_version").filter(pk=batch_id).first()
+    if batch is None or (reader.kind not in SUPERVISORS and batch.department_id != reader.department_id):
+        raise NotFound(f"未找到报送批次 #{batch_id}")
+    return batch
+
+
+def batches_of_department(department_id: int) -> QuerySet[Batch]:
+    return Batch.objects.filter(department_id=department_id).select_related("entry").order_by("-created_at", "-id")
+
+
+def rejections_of(batch: Batch, *, limit: int = MAX_REJECTIONS_SHOWN) -> list[BatchRejection]:
+    return list(BatchRejection.objects.filter(batch=batch).order_by("row_number", "id")[:limit])

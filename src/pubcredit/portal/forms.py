@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,3 +23,29 @@ class AuthorizationForm(forms.Form):
         today = timezone.localdate()
         self.fields["valid_from"].initial = today
         self.fields["valid_until"].initial = today + timedelta(days=30)
+
+
+class DeclarationForm(forms.Form):
+    """自主申报 (Art. 15): lengths and categories come from the published catalog entry's fields."""
+
+    title = forms.CharField(label=_("申报事项"))
+    category = forms.ChoiceField(label=_("申报类别"), choices=())
+    content = forms.CharField(label=_("申报内容"), widget=forms.Textarea(attrs={"rows": 5}))
+    occurred_on = forms.DateField(label=_("发生日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    evidence_ref = forms.CharField(label=_("证明材料编号或链接（选填）"), required=False)
+
+    def __init__(self, *args: Any, spec: Mapping[str, Mapping[str, Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        spec = spec or {}
+        allowed = (spec.get("category") or {}).get("allowed") or []
+        category = self.fields["category"]
+        if isinstance(category, forms.ChoiceField):
+            category.choices = [("", "——"), *((str(v), str(v)) for v in allowed)]
+        for name in ("title", "content", "evidence_ref"):
+            limit = (spec.get(name) or {}).get("max_length")
+            field = self.fields[name]
+            if isinstance(limit, int) and isinstance(field, forms.CharField):
+                field.max_length = limit
+                field.validators.append(MaxLengthValidator(limit))
+                field.widget.attrs["maxlength"] = str(limit)
+        self.fields["occurred_on"].widget.attrs["max"] = timezone.localdate().isoformat()

@@ -21,8 +21,9 @@ from pubcredit.access.models import Authorization
 from pubcredit.access.readers import reader_for_request
 from pubcredit.catalog import queries as catalog_queries
 from pubcredit.codes import regions
+from pubcredit.collection import market
 from pubcredit.errors import InvalidInput, NotFound, NotPermitted, PubcreditError
-from pubcredit.portal.forms import AuthorizationForm
+from pubcredit.portal.forms import AuthorizationForm, DeclarationForm
 from pubcredit.subjects import queries
 from pubcredit.subjects.models import Subject
 
@@ -191,3 +192,39 @@ def my_authorizations(request: HttpRequest) -> HttpResponse:
 def application_list(request: HttpRequest) -> HttpResponse:
     """政务应用清单 (Art. 27), public."""
     return render(request, "portal/application_list.html", {"matters": access_queries.application_list()})
+
+
+@login_required
+def my_declarations(request: HttpRequest) -> HttpResponse:
+    """自主申报: declare market credit information about oneself, see and withdraw it (Art. 15, 35)."""
+    own = _own_subject_or_error(request)
+    if isinstance(own, HttpResponse):
+        return own
+    actor = f"user:{request.user.get_username()}"
+    here = reverse("portal:my_declarations")
+    if request.method == "POST" and "withdraw" in request.POST:
+        raw = request.POST.get("withdraw", "")
+        try:
+            market.withdraw_declaration(int(raw) if raw.isdigit() else 0, subject=own, actor=actor)
+        except PubcreditError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("申报已撤回，自即刻起不再展示。"))
+        return HttpResponseRedirect(here)
+    try:
+        spec = market.declaration_spec()
+    except NotFound as exc:
+        return _error(request, _("未找到"), exc.message, 404)
+    form = DeclarationForm(request.POST or None, spec=spec)
+    if request.method == "POST" and form.is_valid():
+        try:
+            market.declare(subject=own, actor=actor, **form.cleaned_data)
+        except PubcreditError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("申报已提交，将标注“自主申报”向社会公开。"))
+            return HttpResponseRedirect(here)
+    return render(request, "portal/my_declarations.html", {
+        "form": form, "rows": market.declarations_of(own), "subject": own,
+        "public_key": queries.public_url_key(own),
+    }, status=400 if request.method == "POST" else 200)

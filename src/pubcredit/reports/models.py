@@ -7,6 +7,8 @@ code, so its PDF is rendered once. Rows are only ever added.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -70,3 +72,89 @@ class ReportPdf(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} v{self.template_version}"
+
+
+# --- batch queries (Art. 40) ----------------------------------------------------------------------
+
+class BatchQueryStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("处理中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class BatchQueryFormat(models.TextChoices):
+    JSONL = "jsonl", _("JSON Lines")
+    CSV = "csv", _("CSV")
+
+
+class BatchQuery(models.Model):
+    """A batch query (Art. 40): up to 100 000 codes posted by a credit agency or a department, answered in
+    the background, one result line per code, each holding only what that requester may see.
+
+    The owner is the organisation behind the token (an agency, or a department): only it may read
+    the job and its results. ``reader`` keeps the reader as built at submission, so the job reads
+    exactly as the request would have. Counters move only with the results they count.
+    """
+
+    public_id = models.UUIDField(_("任务编号"), default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(_("状态"), max_length=8, choices=BatchQueryStatus.choices,
+                              default=BatchQueryStatus.QUEUED)
+    agency = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="batch_queries", verbose_name=_("信用服务机构"))
+    department = models.ForeignKey("catalog.Department", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="batch_queries", verbose_name=_("部门"))
+    reader = models.JSONField(_("查询方"))
+    format = models.CharField(_("结果格式"), max_length=8, choices=BatchQueryFormat.choices,
+                              default=BatchQueryFormat.JSONL)
+    # One entry per line as received: the code as given, or null for a blank line of an upload.
+    codes = models.JSONField(_("查询代码"))
+    total = models.PositiveIntegerField(_("代码数"))
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    found = models.PositiveIntegerField(_("查得"), default=0)
+    not_found = models.PositiveIntegerField(_("未收录"), default=0)
+    invalid = models.PositiveIntegerField(_("代码无效"), default=0)
+    duplicates = models.PositiveIntegerField(_("重复"), default=0)
+    parts_total = models.PositiveIntegerField(_("分段数"))
+    parts_done = models.PositiveIntegerField(_("已完成分段"), default=0)
+    as_of = models.DateField(_("信息截止日"), null=True, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_by = models.CharField(_("提交方"), max_length=200)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始处理"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("处理完成"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批量查询")
+        verbose_name_plural = _("批量查询")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["agency", "created_at"], name="batchquery_agency_idx"),
+                   models.Index(fields=["department", "created_at"], name="batchquery_dept_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="batchquery_one_owner",
+                condition=(models.Q(agency__isnull=False, department__isnull=True)
+                           | models.Q(agency__isnull=True, department__isnull=False)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.get_status_display()} {self.done}/{self.total}"
+
+
+class BatchQueryChunk(models.Model):
+    """The answers to one run of input lines: JSON lines, zlib-compressed, in line order. Written in the
+    same transaction as that run's query-log rows and the job's counters."""
+
+    job = models.ForeignKey(BatchQuery, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    lines = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("批量查询结果")
+        verbose_name_plural = _("批量查询结果")
+        constraints = [models.UniqueConstraint(fields=["job", "seq"], name="batchquery_chunk_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}#{self.seq}"

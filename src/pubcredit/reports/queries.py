@@ -93,18 +93,49 @@ def assemble_report(subject: Subject, *, reader: Reader, today: date | None = No
     today = today or timezone.localdate()
     prof = subject_queries.profile(subject, reader=reader, today=today,
                                    select=lambda recs: _unconcealed(subject.pk, recs))
-    vis = prof.visibility
+    records = _newest_first(prof)
+    marks = hooks.record_marks([r.id for r in records])
+    return _full_report(subject.pk, prof, records, marks, _reader_block(reader, prof.visibility), today)
+
+
+def assemble_reports(subjects: Sequence[Subject], *, reader: Reader, today: date | None = None) -> dict[int, Report]:
+    """``assemble_report`` of many subjects at once, keyed by subject id (batch queries, Art. 40).
+
+    The same report per subject — sections, marks, concealment, hooks, and one query-log row
+    per non-public read — with the look-ups batched (``subject_queries.profiles``; the mark hook
+    is asked once for every record). Raises what ``visibility`` raises.
+    """
+    today = today or timezone.localdate()
+    profs = subject_queries.profiles(subjects, reader=reader, today=today, select=_unconcealed)
+    ordered = {sid: _newest_first(prof) for sid, prof in profs.items()}
+    marks = hooks.record_marks([r.id for records in ordered.values() for r in records])
+    blocks: dict[tuple[bool, bool, int | None], rules.ReaderBlock] = {}
+    out: dict[int, Report] = {}
+    for sid, prof in profs.items():
+        vis = prof.visibility
+        key = (vis.own, vis.authorization_id is not None, vis.matter_id)  # all that _reader_block reads of vis
+        if key not in blocks:
+            blocks[key] = _reader_block(reader, vis)
+        out[sid] = _full_report(sid, prof, ordered[sid], marks, blocks[key], today)
+    return out
+
+
+def _newest_first(prof: subject_queries.Profile) -> list[RecordView]:
     records = [r for group in prof.records.values() for r in group]
     records.sort(key=lambda r: (r.decision_date or date.min, r.id), reverse=True)
-    marks = hooks.record_marks([r.id for r in records])
+    return records
+
+
+def _full_report(subject_id: int, prof: subject_queries.Profile, records: list[RecordView],
+                 marks: Mapping[int, tuple[str, ...]], reader_block: rules.ReaderBlock, today: date) -> Report:
+    vis = prof.visibility
     by_section: dict[str, list[Item]] = {key: [] for key in rules.SECTION_TITLES}
     for rec in records:
         key = rules.section_for(entry_code=rec.entry_code, info_class=rec.info_class, source=rec.source)
         by_section[key].append(_item(rec, marks))
-    by_section["lists"].extend(hooks.list_entries(subject.pk, vis, today))
-    by_section["commitments"].extend(hooks.commitments(subject.pk, vis, today))
+    by_section["lists"].extend(hooks.list_entries(subject_id, vis, today))
+    by_section["commitments"].extend(hooks.commitments(subject_id, vis, today))
     levels = rules.ordered_levels(vis.levels)
-    reader_block = _reader_block(reader, vis)
     return Report(
         kind=ReportKind.FULL, as_of=today, subject=_subject_block(prof.subject, prof.relations),
         reader=reader_block, levels=levels,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from pubcredit.access import services as access_services
@@ -137,14 +137,8 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None,
     full = sees_full_identity(vis)
     relations: list[RelationView] = []
     if subject.kind in ORGANIZATION_KINDS:
-        for rel in subject.relations.select_related("related").order_by("role", "id"):
-            other = rel.related
-            public_name = rel.role in PUBLIC_NAME_ROLES or other.kind in ORGANIZATION_KINDS
-            relations.append(RelationView(
-                role=rel.role, role_label=str(RelationRole(rel.role).label),
-                name=other.name if (public_name or full) else mask_name(other.name),
-                code=other.uscc or "",
-            ))
+        relations = [_relation_view(rel.role, rel.related.name, rel.related.kind, rel.related.uscc, full=full)
+                     for rel in subject.relations.select_related("related").order_by("role", "id")]
     grouped: dict[str, list[RecordView]] = {c: [] for c in CLASS_ORDER}
     records = visible_records(subject.pk, levels=vis.levels, entries=vis.entries, today=today, full_identity=full)
     if select is not None:
@@ -157,6 +151,14 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None,
                    visibility=vis)
 
 
+def _relation_view(role: str, name: str, kind: str, uscc: str | None, *, full: bool) -> RelationView:
+    """One relation of an organisation as shown: a legal representative's or principal's name and an
+    organisation's name are public registration information; other persons' names are masked."""
+    public_name = role in PUBLIC_NAME_ROLES or kind in ORGANIZATION_KINDS
+    return RelationView(role=role, role_label=str(RelationRole(role).label),
+                        name=name if (public_name or full) else mask_name(name), code=uscc or "")
+
+
 def _log_read(subject: Subject, reader: Reader, vis: Visibility, records: list[RecordView]) -> None:
     """Art. 33, 39: a read beyond public information is logged with its basis."""
     read_levels = {r.open_level for r in records if r.open_level != "public"} or (set(vis.levels) - {"public"})
@@ -167,6 +169,152 @@ def _log_read(subject: Subject, reader: Reader, vis: Visibility, records: list[R
         department_id=reader.department_id, agency_id=reader.agency_id, matter_id=vis.matter_id,
         authorization_id=vis.authorization_id, actor=reader.name,
     )
+
+
+# --- many subjects at once (batch queries, Art. 40) -------------------------------------------
+# The same rule, masking, selection and query log as ``profile``, with the look-ups batched: a
+# chunk of subjects costs a handful of queries, not a handful per subject.
+
+_SUMMARY_FIELDS = ("id", "public_ref", "kind", "name", "uscc", "resident_id_hash", "resident_id_masked",
+                   "region_code", "verified")
+
+
+def subjects_by_codes(parsed: Iterable[ParsedCode]) -> dict[str, Subject]:
+    """The subjects with these validated codes (``parse_code``), keyed by the code's value, in at
+    most two queries (USCCs; resident ID numbers by their keyed hash). Unknown codes are absent."""
+    usccs: set[str] = set()
+    hashes: dict[str, str] = {}
+    for code in parsed:
+        if code.kind == "uscc":
+            usccs.add(code.value)
+        else:
+            hashes[pii.resident_id_hash(code.value)] = code.value
+    found: dict[str, Subject] = {}
+    if usccs:
+        found.update((s.uscc or "", s) for s in Subject.objects.filter(uscc__in=usccs).only(*_SUMMARY_FIELDS))
+    if hashes:
+        found.update((hashes[s.resident_id_hash or ""], s)
+                     for s in Subject.objects.filter(resident_id_hash__in=hashes).only(*_SUMMARY_FIELDS))
+    return found
+
+
+def common_visibility(reader: Reader, *, today: date) -> Visibility:
+    """What ``reader`` may see of a subject that is neither its own nor one that authorised it: the part
+    of ``visibility`` that depends on the reader alone (an officer's matter, or public information).
+
+    Raises what ``visibility`` raises for a bad matter or a missing purpose, so a batch can be
+    refused before it is queued.
+    """
+    # No subject and no organisation: ``visibility`` never looks at the subject id then.
+    return visibility(replace(reader, subject_id=None, agency_id=None), 0, today=today)
+
+
+def visibilities(reader: Reader, subject_ids: Collection[int], *, today: date) -> dict[int, Visibility]:
+    """``access.readers.visibility`` of each subject for ``reader``, with the look-ups batched.
+
+    The rule stays in ``visibility``, asked about each subject whose answer can depend on the
+    subject: the reader's own, and those from which the reader's organisation holds an
+    authorisation valid today (found in one query, with the conditions ``visibility`` itself
+    requires). Every other subject gets ``common_visibility``, computed once.
+    """
+    from pubcredit.access.models import Authorization
+
+    candidates: set[int] = set()
+    if reader.agency_id is not None and subject_ids:
+        candidates.update(Authorization.objects.filter(
+            grantee_id=reader.agency_id, subject_id__in=list(subject_ids), revoked_at__isnull=True,
+            valid_from__lte=today, valid_until__gte=today).values_list("subject_id", flat=True))
+    if reader.subject_id is not None:
+        candidates.add(reader.subject_id)
+    out = {sid: visibility(reader, sid, today=today) for sid in subject_ids if sid in candidates}
+    rest = [sid for sid in subject_ids if sid not in candidates]
+    if rest:
+        out.update(dict.fromkeys(rest, common_visibility(reader, today=today)))
+    return out
+
+
+def profiles(subjects: Sequence[Subject], *, reader: Reader, today: date,
+             select: Callable[[int, list[RecordView]], list[RecordView]] | None = None) -> dict[int, Profile]:
+    """``profile`` of many subjects at once, keyed by subject id (batch queries, Art. 40).
+
+    Same visibility (``visibilities``), masking, ``select`` (called with each subject's id) and
+    query log — one row per non-public read, exactly as ``profile`` writes it — with relations
+    in one query and records in one. Raises what ``visibility`` raises.
+    """
+    vis_by = visibilities(reader, [s.pk for s in subjects], today=today)
+    relations = _relations_of([s.pk for s in subjects if s.kind in ORGANIZATION_KINDS], vis_by)
+    records = _visible_records_of(vis_by, today=today)
+    out: dict[int, Profile] = {}
+    for subject in subjects:
+        vis = vis_by[subject.pk]
+        recs = records.get(subject.pk, [])
+        if select is not None:
+            recs = select(subject.pk, recs)
+        grouped: dict[str, list[RecordView]] = {c: [] for c in CLASS_ORDER}
+        for rec in recs:
+            grouped.setdefault(rec.info_class, []).append(rec)
+        if vis.non_public and not vis.own:
+            _log_read(subject, reader, vis, recs)
+        out[subject.pk] = Profile(subject=summarize(subject, vis), relations=relations.get(subject.pk, []),
+                                  records=grouped, levels=vis.levels, visibility=vis)
+    return out
+
+
+def _relations_of(org_ids: list[int], vis_by: Mapping[int, Visibility]) -> dict[int, list[RelationView]]:
+    """The relations of these organisations as ``profile`` shows them, in one query."""
+    from pubcredit.subjects.models import SubjectRelation
+
+    out: dict[int, list[RelationView]] = {}
+    if not org_ids:
+        return out
+    rows = (SubjectRelation.objects.filter(organization_id__in=org_ids).order_by("organization_id", "role", "id")
+            .values_list("organization_id", "role", "related__name", "related__kind", "related__uscc"))
+    for org_id, role, name, kind, uscc in rows:
+        out.setdefault(org_id, []).append(
+            _relation_view(role, name, kind, uscc, full=sees_full_identity(vis_by[org_id])))
+    return out
+
+
+def _visible_records_of(vis_by: Mapping[int, Visibility], *, today: date) -> dict[int, list[RecordView]]:
+    """``collection.queries.visible_records`` of many subjects, each at its own visibility, in one query.
+
+    The rows are those ``visible_records`` selects — active, within disclosure, of the levels and
+    entries ``Visibility.allows`` (the same test as its filter) — shown the same way (fields in
+    catalog order, resident IDs masked unless the reader is the person) and in its order: newest
+    decision first (undated first, as PostgreSQL sorts them), then newest id.
+    """
+    from pubcredit.catalog.models import CatalogEntry, CatalogVersion, Department
+    from pubcredit.collection.models import Record, RecordStatus
+    from pubcredit.collection.queries import FieldValue, _display
+
+    out: dict[int, list[RecordView]] = {}
+    if not vis_by:
+        return out
+    levels = sorted(set().union(*(v.levels for v in vis_by.values())))
+    rows = list(
+        Record.objects.filter(subject_id__in=list(vis_by), status=RecordStatus.ACTIVE, open_level__in=levels)
+        .filter(Q(disclosure_until__isnull=True) | Q(disclosure_until__gte=today))
+        .order_by("subject_id", "-decision_date", "-id")
+        .values_list("id", "subject_id", "entry_id", "entry_version_id", "department_id", "info_class", "open_level",
+                     "source", "decision_date", "disclosure_until", "version", "data"))
+    entries = {i: (c, n) for i, c, n in CatalogEntry.objects.filter(pk__in={r[2] for r in rows})
+               .values_list("id", "code", "name")}
+    specs_of = dict(CatalogVersion.objects.filter(pk__in={r[3] for r in rows}).values_list("id", "fields"))
+    departments = dict(Department.objects.filter(pk__in={r[4] for r in rows}).values_list("id", "name"))
+    full_by = {sid: sees_full_identity(v) for sid, v in vis_by.items()}
+    for rid, sid, entry_id, version_id, dept_id, info_class, level, source, decided, until, version, data in rows:
+        code, entry_name = entries[entry_id]
+        if not vis_by[sid].allows(level, code):
+            continue
+        full = full_by[sid]
+        shown = [FieldValue(s["name"], s.get("label", s["name"]), _display(data.get(s["name"]), s, full_identity=full))
+                 for s in specs_of[version_id] or []
+                 if s["name"] in data and data.get(s["name"]) not in (None, "")]
+        out.setdefault(sid, []).append(RecordView(
+            id=rid, entry_code=code, entry_name=entry_name, info_class=info_class, open_level=level, source=source,
+            department=departments[dept_id], decision_date=decided, disclosure_until=until, version=version,
+            fields=shown))
+    return out
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ DISTRICT_WEIGHTS = {
 }
 RETIRED_BEFORE_2021 = {"330102": "330104", "330105": "330103", "330111": "330183", "330112": "330185"}
 
+MARKET_ENTRIES = ("market-self-declared", "market-agency-shared")
+
 # Entries about one kind of organisation only (by registration department/type), not all of a kind.
 ENTRY_ORG_TAGS = {
     "social-org-registration": ("social_org", "private_non_enterprise"),
@@ -383,7 +385,10 @@ def generate(plan: CityPlan, *, progress: bool = False) -> CityStats:
     import time
 
     plan.check()
-    versions = list(CatalogVersion.objects.filter(state=VersionState.PUBLISHED).select_related("entry"))
+    # Market credit information (Art. 15, 17) comes from subjects and agencies, not departments:
+    # the synthetic city holds public credit information only.
+    versions = list(CatalogVersion.objects.filter(state=VersionState.PUBLISHED).select_related("entry")
+                    .exclude(entry__code__in=MARKET_ENTRIES))
     depts = {d.pk: d for d in Department.objects.all()}
     if not versions:
         raise InvalidInput("归集目录尚未发布，请先运行 pubcredit catalog load", field="catalog")

@@ -7,13 +7,14 @@ would bypass both.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from pubcredit.adminkit import ReadOnlyAdmin
 from pubcredit.workdays.models import CalendarDay, ScheduleYear
 from pubcredit.workdays.rules import WEEKDAY_NAMES
 
@@ -24,21 +25,8 @@ else:  # ModelAdmin is not subscriptable at run time
     _CalendarDayAdmin = _ScheduleYearAdmin = admin.ModelAdmin
 
 
-class _ReadOnly:
-    """No add, change or delete: only viewing (the view permission is still required)."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(CalendarDay)
-class CalendarDayAdmin(_ReadOnly, _CalendarDayAdmin):
+class CalendarDayAdmin(ReadOnlyAdmin, _CalendarDayAdmin):
     list_display = ["date", "weekday", "kind", "holiday_name", "schedule"]
     list_filter = ["kind", "schedule", "holiday_name"]
     search_fields = ["holiday_name"]
@@ -52,7 +40,7 @@ class CalendarDayAdmin(_ReadOnly, _CalendarDayAdmin):
 
 
 @admin.register(ScheduleYear)
-class ScheduleYearAdmin(_ReadOnly, _ScheduleYearAdmin):
+class ScheduleYearAdmin(ReadOnlyAdmin, _ScheduleYearAdmin):
     list_display = ["year", "source", "loaded_at", "loaded_by", "day_count"]
     search_fields = ["source", "loaded_by"]
     readonly_fields = ["year", "source", "loaded_at", "loaded_by", "history"]

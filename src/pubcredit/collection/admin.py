@@ -1,0 +1,62 @@
+"""Back-office views of collection: batches with their rejected rows, records, consents, name reviews.
+
+Rows change only through collection.services (officers upload at /officer/batches/).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib import admin
+
+from pubcredit.adminkit import ReadOnlyAdmin
+from pubcredit.collection.models import Batch, BatchRejection, Consent, NameReview, Record
+
+if TYPE_CHECKING:
+    _BatchAdmin = admin.ModelAdmin[Batch]
+    _RecordAdmin = admin.ModelAdmin[Record]
+    _ConsentAdmin = admin.ModelAdmin[Consent]
+    _ReviewAdmin = admin.ModelAdmin[NameReview]
+    _RejectionInline = admin.TabularInline[BatchRejection, Batch]
+else:
+    _BatchAdmin = _RecordAdmin = _ConsentAdmin = _ReviewAdmin = admin.ModelAdmin
+    _RejectionInline = admin.TabularInline
+
+
+class RejectionInline(ReadOnlyAdmin, _RejectionInline):
+    model = BatchRejection
+    fields = ("row_number", "field", "reason")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+
+
+@admin.register(Batch)
+class BatchAdmin(ReadOnlyAdmin, _BatchAdmin):
+    list_display = ["id", "entry", "department", "channel", "status", "row_count", "accepted", "updated",
+                    "unchanged", "rejected", "created_at"]
+    list_filter = ["status", "channel", "department"]
+    inlines = [RejectionInline]
+
+
+@admin.register(Record)
+class RecordAdmin(ReadOnlyAdmin, _RecordAdmin):
+    list_display = ["id", "entry", "subject", "natural_key", "version", "status", "open_level", "decision_date",
+                    "disclosure_until"]
+    list_filter = ["status", "info_class", "open_level", "source"]
+    raw_id_fields = ["subject", "entry", "entry_version", "department", "batch"]
+    search_fields = ["natural_key"]
+    show_full_result_count = False
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin, _ConsentAdmin):
+    list_display = ["subject", "department", "category", "document_ref", "given_on", "expires_on", "withdrawn_at"]
+    raw_id_fields = ["subject"]
+
+
+@admin.register(NameReview)
+class NameReviewAdmin(ReadOnlyAdmin, _ReviewAdmin):
+    list_display = ["subject", "submitted_name", "known_name", "batch", "row_number", "resolved_at", "resolution"]
+    list_filter = ["resolution"]
+    raw_id_fields = ["subject", "batch"]

@@ -1,0 +1,128 @@
+"""Collection API (Art. 13): departments submit batches under the catalog entries they provide.
+
+Authentication: a department's API token (``Authorization: Bearer pct_…``) or a signed-in
+officer's session (second factor passed). Rows come as JSON (``{"rows": [...]}``) or as an
+uploaded file (multipart field ``file``: CSV in UTF-8 or GB18030, JSON lines, XLSX).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, StreamingHttpResponse
+from django.urls import reverse
+from ninja import Router, Status
+
+from pubcredit.access.readers import Reader, reader_for_request
+from pubcredit.catalog.models import Department
+from pubcredit.collection import queries, services
+from pubcredit.collection.models import Batch, BatchChannel
+from pubcredit.collection.readers import open_rows, rows_from_dicts
+from pubcredit.collection.schemas import BatchOut, RecordRevokedOut, RevokeIn
+from pubcredit.errors import InvalidInput, NotPermitted
+from pubcredit.subjects.schemas import ErrorOut
+
+router = Router()
+MAX_JSON_ROWS = 100_000
+
+BATCH_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {
+                "type": "object", "required": ["rows"],
+                "properties": {"rows": {"type": "array", "maxItems": MAX_JSON_ROWS,
+                                        "items": {"type": "object", "additionalProperties": True}}}}},
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}}}},
+        },
+    },
+}
+
+
+def _department_reader(request: HttpRequest) -> tuple[Reader, Department]:
+    reader = reader_for_request(request, channel="api")
+    if reader.kind != "officer" or reader.department_id is None:
+        raise NotPermitted("需要部门接口令牌或部门工作人员登录才能报送")
+    return reader, Department.objects.get(pk=reader.department_id)
+
+
+def batch_out(batch: Batch) -> dict[str, Any]:
+    shown = queries.rejections_of(batch)
+    return {
+        "id": batch.pk, "entry_code": batch.entry.code, "entry_version": batch.entry_version.number,
+        "department": batch.department.code, "channel": batch.channel, "filename": batch.filename,
+        "status": batch.status, "row_count": batch.row_count, "accepted": batch.accepted, "updated": batch.updated,
+        "unchanged": batch.unchanged, "rejected": batch.rejected, "error": batch.error,
+        "created_at": batch.created_at, "finished_at": batch.finished_at,
+        "rejections": [{"row_number": r.row_number, "field": r.field, "reason": r.reason} for r in shown],
+        "rejections_truncated": batch.rejected > len(shown),
+        "rejected_csv_url": reverse("api-v1:batch_rejected_csv", args=[batch.pk]) if batch.rejected else None,
+    }
+
+
+@router.post(
+    "/catalog/{entry_code}/batches",
+    response={201: BatchOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="报送一个批次 / Submit a batch (Art. 13)",
+    description="Rows are validated against the entry's published catalog version; each row is accepted or "
+                "rejected whole (row number, field, reason). Resending the same rows changes nothing (counted "
+                "as unchanged); a changed row with the same natural key becomes a new version.",
+    openapi_extra=BATCH_BODY_DOC,
+)
+def submit(request: HttpRequest, entry_code: str) -> Status[dict[str, Any]]:
+    reader, department = _department_reader(request)
+    actor = reader.name or f"dept:{department.code}"
+    upload = request.FILES.get("file") if request.content_type == "multipart/form-data" else None
+    if upload is not None:
+        with open_rows(upload, filename=upload.name or "") as source:
+            batch = services.submit_batch(entry_code=entry_code, department=department, rows=source,
+                                          channel=BatchChannel.FILE, filename=upload.name or "",
+                                          file_digest=source.digest, actor=actor)
+        return Status(201, batch_out(batch))
+    if request.content_type != "application/json":
+        raise InvalidInput("请以 application/json（{\"rows\": [...]}）或 multipart/form-data（file）提交",
+                           field="body")
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"请求体不是有效的 JSON：{exc}", field="body") from exc
+    rows = body.get("rows") if isinstance(body, dict) else None
+    if not isinstance(rows, list):
+        raise InvalidInput("请求体应为 {\"rows\": [ {...}, ... ]}", field="rows")
+    if len(rows) > MAX_JSON_ROWS:
+        raise InvalidInput(f"一次最多提交 {MAX_JSON_ROWS} 行，大文件请用文件上传", field="rows")
+    source = rows_from_dicts(rows)
+    batch = services.submit_batch(entry_code=entry_code, department=department, rows=source,
+                                  channel=BatchChannel.API, actor=actor)
+    return Status(201, batch_out(batch))
+
+
+@router.get("/batches/{batch_id}", response={200: BatchOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+            summary="批次结果 / A batch's status, counts and rejected rows")
+def get_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    reader = reader_for_request(request, channel="api")
+    return batch_out(queries.batch_for(batch_id, reader=reader))
+
+
+@router.get("/batches/{batch_id}/rejected.csv", url_name="batch_rejected_csv",
+            response={200: None, 404: ErrorOut}, summary="下载退回行 / Rejected rows as CSV, to fix and resend")
+def rejected_csv(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
+    reader = reader_for_request(request, channel="api")
+    batch = queries.batch_for(batch_id, reader=reader)
+    response = StreamingHttpResponse(services.rejected_rows_csv(batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-rejected.csv"'
+    return response
+
+
+@router.post("/catalog/{entry_code}/records/{natural_key}/revoke",
+             response={200: RecordRevokedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+             summary="撤销记录 / The source department revokes a record, with a reason")
+def revoke(request: HttpRequest, entry_code: str, natural_key: str, body: RevokeIn) -> dict[str, Any]:
+    reader, department = _department_reader(request)
+    record = services.revoke_record((entry_code, natural_key), department=department, reason=body.reason,
+                                    actor=reader.name or f"dept:{department.code}")
+    return {"id": record.pk, "entry_code": entry_code, "natural_key": record.natural_key, "status": record.status,
+            "status_reason": record.status_reason}

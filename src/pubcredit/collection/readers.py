@@ -1,0 +1,434 @@
+"""Streaming row sources for submitted files and bodies (Art. 13: collection by file and by API).
+
+``open_rows(file, filename=...)`` reads CSV (UTF-8 with or without BOM, or GB18030), JSON lines
+or XLSX (first sheet) one row at a time: a 1 M-row file never sits in memory whole. Each row
+comes out as ``(row_number, {column: value})``.
+
+**Row numbers** are *data row* numbers, the same in every format: the first row below the
+header is data row 1 (in a spreadsheet that is sheet row 2, in a CSV file line 2 when no cell
+spans lines); in JSON lines, line N is data row N. Blank rows are skipped but still counted, so
+the number always points at the row the department sees.
+
+A file that cannot be read as a whole (not one of the formats, undecodable, no header, empty or
+duplicated column names) raises :class:`pubcredit.errors.InvalidInput` with one line naming the
+problem. A single malformed row (a CSV row with more cells than the header, a JSON line that is
+not an object) is passed on carrying :data:`ROW_PROBLEM`, so the validator rejects just that row.
+Columns are checked against the catalog by the caller (``columns`` is known before the first
+row for CSV and XLSX).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import os
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from pubcredit.collection.rules import canonical_json
+from pubcredit.errors import InvalidInput
+
+Row = tuple[int, dict[str, Any]]
+
+#: Key carried by a row the reader could not split into columns; its value is the reason.
+ROW_PROBLEM = "\x00row_problem"
+
+SNIFF_BYTES = 64 * 1024
+#: An all-ASCII start says nothing about the encoding: read on (up to this much) to the first other byte.
+SNIFF_MAX = 8 * 1024 * 1024
+_BUFFER = 1024 * 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other OLE documents)
+_CSV_EXT = (".csv", ".txt", ".tsv")
+_JSONL_EXT = (".jsonl", ".ndjson", ".json")
+_XLSX_EXT = (".xlsx", ".xlsm")
+FORMAT_LABELS = {"csv": "CSV", "jsonl": "JSON Lines", "xlsx": "Excel（.xlsx）", "json": "JSON"}
+
+
+def _bad(message: str) -> InvalidInput:
+    return InvalidInput(message, field="file")
+
+
+class RowSource:
+    """Rows of one submission, read lazily. Iterate once.
+
+    ``format`` is ``csv``, ``jsonl``, ``xlsx`` or ``json`` (rows given in a request body);
+    ``encoding`` says how a text file was decoded (``utf-8``, ``utf-8-sig`` or ``gb18030``;
+    empty otherwise); ``columns`` is the header (None for JSON, where each row has its keys);
+    ``digest`` is the SHA-256 of the bytes read (of the canonical JSON of each row for
+    bodies), complete once the rows have been read.
+    """
+
+    def __init__(self, rows: Iterator[Row], *, format: str, filename: str, encoding: str = "",
+                 columns: list[str] | None = None, digest: Callable[[], str],
+                 closer: Callable[[], None] | None = None) -> None:
+        self._rows = rows
+        self.format = format
+        self.filename = filename
+        self.encoding = encoding
+        self.columns = columns
+        self._digest = digest
+        self._closer = closer
+
+    @property
+    def digest(self) -> str:
+        return self._digest()
+
+    @property
+    def description(self) -> str:
+        """E.g. ``CSV（GB18030）`` — for messages and the batch summary."""
+        label = FORMAT_LABELS.get(self.format, self.format)
+        return f"{label}（{self.encoding.upper().replace('-SIG', ' BOM')}）" if self.encoding else label
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._rows
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer()
+            self._closer = None
+
+    def __enter__(self) -> RowSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Tap(io.RawIOBase):
+    """A raw reader that first replays already-sniffed bytes, hashing everything it hands out."""
+
+    def __init__(self, raw: IO[bytes], prefix: bytes) -> None:
+        super().__init__()
+        self._raw = raw
+        self._prefix = prefix
+        self.sha = hashlib.sha256(prefix)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._prefix:
+            n = min(len(view), len(self._prefix))
+            view[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._raw.read(len(view))
+        n = len(data)
+        view[:n] = data
+        self.sha.update(data)
+        return n
+
+
+def _detect_encoding(head: bytes, *, complete: bool) -> str:
+    """UTF-8 (``utf-8-sig`` with a BOM) if the first chunk decodes as UTF-8, else GB18030."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _bad("文件为 UTF-16 编码，请另存为 UTF-8 或 GB18030 编码的 CSV")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=complete)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise _bad("无法识别文件编码：既不是 UTF-8 也不是 GB18030")
+
+
+def _header(cells: list[str], where: str) -> list[str]:
+    header = [c.strip().lstrip("\ufeff").strip() for c in cells]
+    while header and not header[-1]:
+        header.pop()  # trailing empty cells (a spreadsheet's formatted but unused columns)
+    if not header:
+        raise _bad(f"{where}没有表头")
+    for i, name in enumerate(header, start=1):
+        if not name:
+            raise _bad(f"{where}表头第 {i} 列的列名为空")
+    seen: set[str] = set()
+    dupes = []
+    for name in header:
+        if name in seen and name not in dupes:
+            dupes.append(name)
+        seen.add(name)
+    if dupes:
+        raise _bad(f"{where}表头列名重复：{'、'.join(dupes)}")
+    return header
+
+
+def _blank(cells: Iterable[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _blank_strings(cells: list[str]) -> bool:
+    # Fast for the usual row: any() stops at the first non-empty cell, in C.
+    return not any(cells) or not "".join(cells).strip()
+
+
+def _csv_rows(text: IO[str], filename: str, encoding: str) -> tuple[list[str], Iterator[Row]]:
+    first_line = text.readline()
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    try:
+        header_cells = next(csv.reader([first_line], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise _bad(f"CSV 表头格式错误：{exc}") from exc
+    if _blank(header_cells):
+        raise _bad("CSV 文件为空或第一行为空：第一行应为表头")
+    header = _header(header_cells, "CSV 文件")
+    width = len(header)
+    reader = csv.reader(text, delimiter=delimiter)
+
+    def rows() -> Iterator[Row]:
+        number = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                raise _bad(f"第 {number + 1} 条数据附近无法按 {encoding.upper()} 解码（{exc.reason}）") from exc
+            except csv.Error as exc:
+                raise _bad(f"第 {number + 1} 条数据 CSV 格式错误：{exc}") from exc
+            number += 1
+            if not cells or _blank_strings(cells):
+                continue
+            if len(cells) > width:
+                extra = cells[width:]
+                if not _blank_strings(extra):
+                    yield number, {ROW_PROBLEM: f"该行有 {len(cells)} 列，表头只有 {width} 列"}
+                    continue
+            elif len(cells) < width:
+                cells += [""] * (width - len(cells))
+            yield number, dict(zip(header, cells, strict=False))
+
+    return header, rows()
+
+
+def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
+    for number, line in enumerate(text, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == 1:
+                raise _bad(f"不是有效的 JSON Lines 文件：第 1 行 {exc.msg}") from exc
+            yield number, {ROW_PROBLEM: f"不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）"}
+            continue
+        if not isinstance(item, dict):
+            if number == 1:
+                raise _bad("不是有效的 JSON Lines 文件：每行应为一个 JSON 对象")
+            yield number, {ROW_PROBLEM: "该行应为一个 JSON 对象"}
+            continue
+        yield number, item
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # Excel keeps every number as a float: 12345.0 is the number 12345
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _xlsx_source(file: IO[bytes], filename: str, digest: str, closer: Callable[[], None]) -> RowSource:
+    try:
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
+        raise _bad("服务器未安装 Excel 读取组件（openpyxl），请改用 CSV") from exc
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        values = sheet.iter_rows(values_only=True)
+        header_cells: tuple[object, ...] = ()
+        for cells in values:
+            if not _blank(cells):
+                header_cells = cells
+                break
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, IndexError, ValueError) as exc:
+        closer()
+        raise _bad(f"不是有效的 Excel 工作簿（.xlsx）：{exc.__class__.__name__}") from exc
+    if not header_cells:
+        workbook.close()
+        closer()
+        raise _bad("Excel 工作簿的第一个工作表为空：第一行应为表头")
+    header = _header(["" if c is None else str(c) for c in header_cells], "Excel 工作表")
+    width = len(header)
+
+    def rows() -> Iterator[Row]:
+        number = 0
+        for cells in values:
+            number += 1
+            if _blank(cells):
+                continue
+            if len(cells) > width and not _blank(cells[width:]):
+                yield number, {ROW_PROBLEM: f"该行第 {width + 1} 列以后有内容，但表头只有 {width} 列"}
+                continue
+            row = {name: _cell(cells[i]) if i < len(cells) else None for i, name in enumerate(header)}
+            yield number, row
+
+    def close() -> None:
+        workbook.close()
+        closer()
+
+    return RowSource(rows(), format="xlsx", filename=filename, columns=header, digest=lambda: digest, closer=close)
+
+
+def _kind_of(filename: str, head: bytes) -> str:
+    ext = os.path.splitext(filename.lower())[1]
+    if head.startswith(_ZIP_MAGIC):
+        if ext and ext not in _XLSX_EXT:
+            raise _bad(f"文件 {filename} 是 ZIP 压缩包或 Excel 工作簿，但扩展名为 {ext}；"
+                       "请上传 .xlsx、CSV 或 JSON Lines")
+        return "xlsx"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and ext not in _XLSX_EXT:
+        raise _bad("文件为 UTF-16 编码，请另存为 UTF-8 或 GB18030 编码的 CSV")
+    if head.startswith(_OLE_MAGIC) or ext == ".xls":
+        raise _bad("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后上传")
+    if ext in _XLSX_EXT:
+        raise _bad(f"文件 {filename} 的扩展名为 {ext}，但内容不是 Excel 工作簿")
+    if b"\x00" in head:
+        raise _bad("文件不是文本文件（含有二进制内容）：请上传 CSV、JSON Lines 或 .xlsx")
+    if ext in _JSONL_EXT:
+        return "jsonl"
+    if ext in _CSV_EXT:
+        return "csv"
+    if ext:
+        raise _bad(f"不支持扩展名为 {ext} 的文件：请上传 CSV、JSON Lines（.jsonl）或 Excel（.xlsx）")
+    return "jsonl" if head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"{") else "csv"
+
+
+def open_rows(source: str | os.PathLike[str] | BinaryIO | IO[bytes], *, filename: str = "") -> RowSource:
+    """Open a submitted file as a stream of ``(data row number, {column: value})``.
+
+    ``source`` is a path or a binary file object (an upload); ``filename`` (default: the
+    path's name) chooses the format by its extension, else the content is sniffed (a ZIP is
+    XLSX, a first ``{`` is JSON lines, anything else CSV). Raises InvalidInput with one line
+    when the file cannot be read as a whole. Close the source (or use ``with``) when done.
+    """
+    owned: IO[bytes] | None = None
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        filename = filename or path.name
+        try:
+            owned = path.open("rb")
+        except OSError as exc:
+            raise _bad(f"无法打开文件 {path}：{exc.strerror}") from exc
+        raw: IO[bytes] = owned
+    else:
+        raw = source
+        filename = filename or str(getattr(source, "name", "") or "")
+    try:
+        head = raw.read(SNIFF_BYTES)
+        kind = _kind_of(filename, head)
+    except BaseException:
+        if owned is not None:
+            owned.close()
+        raise
+
+    def close_owned() -> None:
+        if owned is not None:
+            owned.close()
+
+    if kind == "xlsx":
+        sha = hashlib.sha256(head)
+        spool: IO[bytes]
+        if isinstance(source, str | os.PathLike):
+            for block in iter(lambda: raw.read(_BUFFER), b""):
+                sha.update(block)
+            raw.seek(0)
+            spool = raw
+        else:
+            # An upload may not be seekable: keep a private copy (on disk beyond 16 MB).
+            import tempfile
+
+            spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - closed by the source
+            spool.write(head)
+            for block in iter(lambda: raw.read(_BUFFER), b""):
+                sha.update(block)
+                spool.write(block)
+            spool.seek(0)
+        def close_xlsx() -> None:
+            if spool is not raw:
+                spool.close()
+            close_owned()
+
+        return _xlsx_source(spool, filename, sha.hexdigest(), close_xlsx)
+
+    complete = len(head) < SNIFF_BYTES
+    while not complete and head.isascii() and len(head) < SNIFF_MAX:
+        more = raw.read(SNIFF_BYTES)
+        complete = len(more) < SNIFF_BYTES
+        head += more
+    if kind == "jsonl":
+        try:
+            head.decode("utf-8") if complete else codecs.getincrementaldecoder("utf-8")().decode(head)
+        except UnicodeDecodeError as exc:
+            close_owned()
+            raise _bad("JSON Lines 文件应为 UTF-8 编码") from exc
+        encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    else:
+        try:
+            encoding = _detect_encoding(head, complete=complete)
+        except InvalidInput:
+            close_owned()
+            raise
+    tap = _Tap(raw, head)
+    text = io.TextIOWrapper(io.BufferedReader(tap, buffer_size=_BUFFER), encoding=encoding, newline="")
+
+    def text_digest() -> str:
+        return tap.sha.hexdigest()
+
+    if kind == "jsonl":
+        return RowSource(_guard_jsonl(text, encoding), format="jsonl", filename=filename, encoding=encoding,
+                         columns=None, digest=text_digest, closer=close_owned)
+    try:
+        header, rows = _csv_rows(text, filename, encoding)
+    except UnicodeDecodeError as exc:
+        close_owned()
+        raise _bad(f"表头无法按 {encoding.upper()} 解码") from exc
+    except InvalidInput:
+        close_owned()
+        raise
+    return RowSource(rows, format="csv", filename=filename, encoding=encoding, columns=header, digest=text_digest,
+                     closer=close_owned)
+
+
+def _guard_jsonl(text: IO[str], encoding: str) -> Iterator[Row]:
+    rows = _jsonl_rows(text)
+    number = 0
+    while True:
+        try:
+            number, row = next(rows)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            raise _bad(f"第 {number + 1} 行附近无法按 UTF-8 解码") from exc
+        yield number, row
+
+
+def rows_from_dicts(items: Iterable[Mapping[str, Any]]) -> RowSource:
+    """Rows given as JSON objects in a request body; item N (from 1) is data row N.
+
+    The digest is the SHA-256 of each row's canonical JSON, one per line, so the same rows
+    sent twice have the same digest. A non-object item becomes a rejected row.
+    """
+    sha = hashlib.sha256()
+
+    def rows() -> Iterator[Row]:
+        for number, item in enumerate(items, start=1):
+            if not isinstance(item, Mapping):
+                sha.update(b"null\n")
+                yield number, {ROW_PROBLEM: "该条数据应为一个 JSON 对象"}
+                continue
+            row = dict(item)
+            sha.update(canonical_json(row).encode("utf-8") + b"\n")
+            yield number, row
+
+    return RowSource(rows(), format="json", filename="", columns=None, digest=sha.hexdigest)

@@ -1,0 +1,52 @@
+"""API shapes for collection batches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class BatchIn(Schema):
+    rows: list[dict[str, Any]] = Field(..., description="数据行：每行一个 JSON 对象，键为目录字段名",
+                                       max_length=100_000)
+
+
+class RejectionOut(Schema):
+    row_number: int
+    field: str
+    reason: str
+
+
+class BatchOut(Schema):
+    id: int
+    entry_code: str
+    entry_version: int
+    department: str
+    channel: str
+    filename: str
+    status: str
+    row_count: int
+    accepted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+    rejections: list[RejectionOut]
+    rejections_truncated: bool
+    rejected_csv_url: str | None
+
+
+class RevokeIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+class RecordRevokedOut(Schema):
+    id: int
+    entry_code: str
+    natural_key: str
+    status: str
+    status_reason: str

@@ -1,0 +1,88 @@
+"""Officer pages (Art. 13): upload a file, read what is wrong row by row, download the rejected rows.
+
+Under /officer/, which the access middleware keeps to staff who passed their second factor.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from pubcredit.access.readers import Reader, reader_for_request
+from pubcredit.catalog.models import Department
+from pubcredit.collection import queries, services
+from pubcredit.collection.forms import UploadForm
+from pubcredit.collection.models import BatchChannel
+from pubcredit.collection.readers import open_rows
+from pubcredit.errors import NotFound, PubcreditError
+
+
+def _officer(request: HttpRequest) -> Reader | HttpResponse:
+    reader = reader_for_request(request, channel="web")
+    if reader.kind != "officer" or reader.department_id is None:
+        return render(request, "portal/error.html", {"title": _("无权访问"),
+                                                      "message": _("此页面仅供部门工作人员使用。")}, status=403)
+    return reader
+
+
+@login_required
+def batches(request: HttpRequest) -> HttpResponse:
+    """The department's batches, newest first, and the upload form."""
+    reader = _officer(request)
+    if isinstance(reader, HttpResponse):
+        return reader
+    department = Department.objects.get(pk=reader.department_id or 0)  # set: _officer checked it
+    form = UploadForm(request.POST or None, request.FILES or None, department_id=department.pk)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            entry = form.cleaned_data["entry"]
+            try:
+                with open_rows(upload, filename=upload.name or "") as source:
+                    batch = services.submit_batch(entry_code=entry.code, department=department, rows=source,
+                                                  channel=BatchChannel.ADMIN, filename=upload.name or "",
+                                                  file_digest=source.digest,
+                                                  actor=f"user:{request.user.get_username()}")
+            except PubcreditError as exc:
+                form.add_error("file", exc.message)
+                status = 400
+            else:
+                return HttpResponseRedirect(reverse("collection:batch", args=[batch.pk]))
+        else:
+            status = 400
+    recent = list(queries.batches_of_department(department.pk)[:50])
+    return render(request, "collection/batches.html", {"form": form, "batches": recent, "department": department},
+                  status=status)
+
+
+@login_required
+def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """One batch: counts and every rejected row with its row number, field and reason."""
+    reader = _officer(request)
+    if isinstance(reader, HttpResponse):
+        return reader
+    try:
+        found = queries.batch_for(batch_id, reader=reader)
+    except NotFound as exc:
+        return render(request, "portal/error.html", {"title": _("未找到"), "message": exc.message}, status=404)
+    rejections = queries.rejections_of(found)
+    return render(request, "collection/batch.html", {"batch": found, "rejections": rejections,
+                                                     "truncated": found.rejected > len(rejections)})
+
+
+@login_required
+def rejected_csv(request: HttpRequest, batch_id: int) -> HttpResponse | StreamingHttpResponse:
+    reader = _officer(request)
+    if isinstance(reader, HttpResponse):
+        return reader
+    try:
+        found = queries.batch_for(batch_id, reader=reader)
+    except NotFound as exc:
+        return render(request, "portal/error.html", {"title": _("未找到"), "message": exc.message}, status=404)
+    response = StreamingHttpResponse(services.rejected_rows_csv(found), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="batch-{found.pk}-rejected.csv"'
+    return response

@@ -1,0 +1,384 @@
+"""Batch queries (Art. 40): a credit agency or a department posts up to 100 000 codes and gets, in the
+background, one answer per code — each holding only what that requester may see of that subject.
+
+- **Submission** (``submit_batch_query``) checks the requester and the codes, stores the job and
+  enqueues its tasks (``reports.tasks``) in one transaction: a job exists exactly when its
+  tasks do. The reader is kept as built from the request (token → ``Reader``), so the job
+  reads exactly as a single request would have.
+- **Processing** (``run_part``): a job is cut into parts of ``PART_SIZE`` lines (one task each;
+  two workers run two parts at once), a part into chunks of ``CHUNK_SIZE`` lines. A chunk's
+  codes are checked with ``subject_queries.parse_code`` (the single query's check: an invalid
+  code is a per-line error with its reason, never a failed job), looked up in at most two
+  queries, and answered by ``report_queries.assemble_reports`` — the single report's assembly
+  with batched look-ups: the same visibility rule per subject, the same sections, and one
+  query-log row per non-public read, like a single query. The chunk's answers, its query-log
+  rows and the job's counters commit together.
+- **Results** are stored in the database (``BatchQueryChunk``: JSON lines, zlib-compressed, one
+  row per chunk): they commit with the reads they report, need no shared file system between
+  the web servers and the workers, and go with the database's backups and retention. They are
+  streamed out in line order as JSON lines or CSV (UTF-8 with BOM, one row per report item).
+
+A line is ``found`` (the report: subject, reader basis, levels, sections — what
+``GET /api/v1/subjects/{code}/report`` gives in ``content``, unsigned), ``not_found`` (a valid
+code the platform does not know), ``invalid`` (with the reason), or ``duplicate`` (the same code
+as an earlier line, answered there and read once).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import math
+import uuid
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any, Final
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from pubcredit.access.readers import Reader
+from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from pubcredit.reports import queries as report_queries
+from pubcredit.reports.models import BatchQuery, BatchQueryChunk, BatchQueryFormat, BatchQueryStatus
+from pubcredit.subjects import queries as subject_queries
+
+#: Art. 40 batch queries: at most this many codes in one request.
+MAX_CODES: Final = 100_000
+#: A request body larger than this is refused before it is read (100 000 codes take about 2 MB).
+MAX_BODY_BYTES: Final = 16 * 1024 * 1024
+#: Lines per task: parts of one job run in parallel on as many workers as there are.
+PART_SIZE: Final = 10_000
+#: Lines per chunk: one transaction, one stored result row, a handful of queries.
+CHUNK_SIZE: Final = 1_000
+FORMATS: Final = tuple(BatchQueryFormat.values)
+CSV_COLUMNS: Final = (
+    "line", "code", "status", "reason", "subject_name", "subject_code", "subject_kind", "reader_basis", "levels",
+    "section", "origin", "record_id", "version", "entry_code", "entry_name", "info_class", "open_level", "source",
+    "department", "decision_date", "disclosure_until", "marks", "fields",
+)
+NOT_FOUND_REASON: Final = "平台未收录该代码对应的信用主体"
+
+
+# --- the request -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Request:
+    """A batch query as posted: one entry per input line (None for a blank line of an upload)."""
+
+    codes: list[str | None]
+    format: str
+
+
+def _format(value: object) -> str:
+    fmt = str(value or BatchQueryFormat.JSONL).strip().lower()
+    if fmt not in FORMATS:
+        raise InvalidInput(f"结果格式应为 {' 或 '.join(FORMATS)}", field="format")
+    return fmt
+
+
+def parse_request(body: bytes, *, content_type: str, fmt: str | None = None) -> Request:
+    """Read a posted batch query: JSON ``{"codes": [...], "format": ...}``, or a text/CSV upload with one
+    code per line (first column; a first line without any digit is a header and skipped; blank
+    lines are skipped but keep their line numbers). InvalidInput names the field that is wrong."""
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidInput(f"请求体过大：最多 {MAX_BODY_BYTES // (1024 * 1024)} MB", field="codes")
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind in ("application/json", ""):
+        return _from_json(body, fmt)
+    if kind in ("text/csv", "text/plain", "application/csv"):
+        return Request(_from_text(body), _format(fmt))
+    raise InvalidInput("请以 application/json 或 text/csv 提交", field="content-type")
+
+
+def _from_json(body: bytes, fmt: str | None) -> Request:
+    try:
+        data = json.loads(body or b"null")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput("请求体不是有效的 JSON", field="codes") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput('请求体应为 JSON 对象 {"codes": [...]}', field="codes")
+    codes = data.get("codes")
+    if not isinstance(codes, list):
+        raise InvalidInput("codes 应为代码的数组", field="codes")
+    for i, code in enumerate(codes):
+        if not isinstance(code, str):
+            raise InvalidInput(f"第 {i + 1} 个代码应为字符串", field="codes")
+    return Request(list(codes), _format(data.get("format") or fmt))
+
+
+def _decode(body: bytes) -> str:
+    if body.startswith(codecs.BOM_UTF8):
+        body = body[len(codecs.BOM_UTF8):]
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return body.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput("文件编码应为 UTF-8 或 GB18030", field="codes") from exc
+
+
+def _from_text(body: bytes) -> list[str | None]:
+    lines = _decode(body).splitlines()
+    codes: list[str | None] = []
+    header_seen = False
+    for row in csv.reader(lines):
+        cell = row[0].strip() if row else ""
+        if not cell:
+            codes.append(None)
+        elif not header_seen and not any(ch.isdigit() for ch in cell) and not any(codes):
+            codes.append(None)  # a header line such as "code" or "统一社会信用代码"
+            header_seen = True
+        else:
+            codes.append(cell)
+    return codes
+
+
+# --- submission ------------------------------------------------------------------------------
+
+def _owner(reader: Reader) -> dict[str, int]:
+    if reader.kind == "agency" and reader.agency_id is not None:
+        return {"agency_id": reader.agency_id}
+    if reader.kind == "officer" and reader.department_id is not None:
+        return {"department_id": reader.department_id}
+    raise NotPermitted("批量查询须使用信用服务机构或部门的接口令牌")
+
+
+def _audit(event: str, job: BatchQuery, *, actor: str, data: dict[str, Any]) -> None:
+    from django.apps import apps
+
+    if apps.is_installed("pubcredit.audit"):
+        from pubcredit.audit.services import record_event
+
+        record_event(event, actor=actor, object_type="batch_query", object_id=str(job.public_id), channel="api",
+                     data=data)
+
+
+@transaction.atomic
+def submit_batch_query(request: Request, *, reader: Reader, today: date | None = None) -> BatchQuery:
+    """Art. 40: queue a batch query of ``request.codes`` for ``reader`` (an agency's or a department's token).
+
+    Raises NotPermitted for any other reader; InvalidInput (field ``codes``) for no code or more
+    than ``MAX_CODES``, and what ``visibility`` raises for an officer's bad matter or missing
+    purpose — checked now, so that a job is never queued to fail.
+    """
+    from pubcredit.reports import tasks
+
+    owner = _owner(reader)
+    total = sum(1 for c in request.codes if c is not None)
+    if total == 0:
+        raise InvalidInput("请至少提交一个代码", field="codes")
+    if total > MAX_CODES:
+        raise InvalidInput(f"一次最多查询 {MAX_CODES} 个代码，本次为 {total} 个", field="codes")
+    subject_queries.common_visibility(reader, today=today or timezone.localdate())
+    parts = math.ceil(len(request.codes) / PART_SIZE)
+    job = BatchQuery.objects.create(reader=asdict(reader), format=request.format, codes=request.codes, total=total,
+                                    parts_total=parts, created_by=reader.name or reader.kind, **owner)
+    for part in range(parts):
+        tasks.run_batch_query_part.enqueue(job.pk, part)
+    _audit("reports:batch_query:submitted", job, actor=job.created_by,
+           data={"codes": total, "format": job.format, "matter": reader.matter, "purpose": reader.purpose})
+    return job
+
+
+# --- processing ------------------------------------------------------------------------------
+
+def _normal(code: str) -> str:
+    return "".join(code.split()).upper()
+
+
+def _first_lines(codes: Sequence[str | None]) -> dict[str, int]:
+    """For each code (ignoring case and spaces), the index of its first line."""
+    first: dict[str, int] = {}
+    for i, code in enumerate(codes):
+        if code is not None:
+            first.setdefault(_normal(code), i)
+    return first
+
+
+@transaction.atomic
+def _begin_part(job_id: int) -> BatchQuery | None:
+    """queued → running on the first part (fixing the day every answer is as of); None if the job ended."""
+    job = BatchQuery.objects.select_for_update().defer("codes").get(pk=job_id)
+    if job.status in (BatchQueryStatus.DONE, BatchQueryStatus.FAILED):
+        return None
+    if job.status == BatchQueryStatus.QUEUED:
+        job.status = BatchQueryStatus.RUNNING
+        job.started_at = timezone.now()
+        job.as_of = timezone.localdate()
+        job.save(update_fields=["status", "started_at", "as_of"])
+    return job
+
+
+@transaction.atomic
+def _end_part(job_id: int) -> None:
+    """Count a finished part; running → done with the last one."""
+    job = BatchQuery.objects.select_for_update().defer("codes").get(pk=job_id)
+    job.parts_done += 1
+    fields = ["parts_done"]
+    if job.parts_done >= job.parts_total and job.status == BatchQueryStatus.RUNNING:
+        job.status = BatchQueryStatus.DONE
+        job.finished_at = timezone.now()
+        fields += ["status", "finished_at"]
+    job.save(update_fields=fields)
+    if job.status == BatchQueryStatus.DONE:
+        _audit("reports:batch_query:completed", job, actor="worker",
+               data={"found": job.found, "not_found": job.not_found, "invalid": job.invalid,
+                     "duplicates": job.duplicates})
+
+
+@transaction.atomic
+def _fail(job_id: int, exc: BaseException) -> None:
+    """queued/running → failed. The reason kept is the error's kind only; the trace is in the task row."""
+    job = BatchQuery.objects.select_for_update().defer("codes").get(pk=job_id)
+    if job.status in (BatchQueryStatus.QUEUED, BatchQueryStatus.RUNNING):
+        job.status = BatchQueryStatus.FAILED
+        job.finished_at = timezone.now()
+        job.error = f"处理失败（{type(exc).__name__}），请重新提交"
+        job.save(update_fields=["status", "finished_at", "error"])
+
+
+def run_part(job_id: int, part: int) -> None:
+    """Answer part ``part`` of a job, chunk by chunk (the task's body). A chunk already stored is
+    skipped, so a part run again after a crash goes on where it stopped."""
+    job = _begin_part(job_id)
+    if job is None:
+        return
+    try:
+        codes: list[str | None] = BatchQuery.objects.values_list("codes", flat=True).get(pk=job_id)
+        reader = Reader(**job.reader)
+        first = _first_lines(codes)
+        lo, hi = part * PART_SIZE, min(len(codes), (part + 1) * PART_SIZE)
+        stored = set(BatchQueryChunk.objects.filter(job_id=job_id, seq__gte=lo // CHUNK_SIZE,
+                                                    seq__lt=math.ceil(hi / CHUNK_SIZE))
+                     .values_list("seq", flat=True))
+        as_of = job.as_of or timezone.localdate()
+        for start in range(lo, hi, CHUNK_SIZE):
+            if start // CHUNK_SIZE not in stored:
+                _answer_chunk(job_id, reader, codes, start, min(hi, start + CHUNK_SIZE), first, as_of)
+    except BaseException as exc:
+        _fail(job_id, exc)
+        raise
+    _end_part(job_id)
+
+
+@transaction.atomic
+def _answer_chunk(job_id: int, reader: Reader, codes: Sequence[str | None], start: int, end: int,
+                  first: dict[str, int], as_of: date) -> None:
+    lines: list[dict[str, Any]] = []
+    parsed: dict[int, subject_queries.ParsedCode] = {}
+    counts = {"duplicates": 0, "invalid": 0, "found": 0, "not_found": 0}
+    for i in range(start, end):
+        raw = codes[i]
+        if raw is None:
+            continue
+        earlier = first[_normal(raw)]
+        if earlier != i:
+            lines.append({"line": i + 1, "code": raw, "status": "duplicate", "reason": f"与第 {earlier + 1} 行重复"})
+            counts["duplicates"] += 1
+            continue
+        try:
+            parsed[i] = subject_queries.parse_code(raw)
+        except InvalidInput as exc:
+            lines.append({"line": i + 1, "code": raw, "status": "invalid", "field": "code", "reason": exc.message})
+            counts["invalid"] += 1
+    known = subject_queries.subjects_by_codes(parsed.values())
+    subjects = list({s.pk: s for s in known.values()}.values())
+    reports = report_queries.assemble_reports(subjects, reader=reader, today=as_of)
+    for i, code in parsed.items():
+        subject = known.get(code.value)
+        if subject is None:
+            lines.append({"line": i + 1, "code": codes[i], "status": "not_found", "reason": NOT_FOUND_REASON})
+            counts["not_found"] += 1
+            continue
+        content = reports[subject.pk].content()
+        lines.append({"line": i + 1, "code": codes[i], "status": "found", "as_of": content["as_of"],
+                      "subject": content["subject"], "reader": content["reader"], "levels": content["levels"],
+                      "sections": content["sections"]})
+        counts["found"] += 1
+    lines.sort(key=lambda line: int(line["line"]))
+    text = "".join(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in lines)
+    BatchQueryChunk.objects.create(job_id=job_id, seq=start // CHUNK_SIZE, lines=len(lines),
+                                   data=zlib.compress(text.encode("utf-8"), 1))
+    BatchQuery.objects.filter(pk=job_id).update(done=F("done") + len(lines),
+                                                **{k: F(k) + v for k, v in counts.items()})
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+def job_for(job_id: str, *, reader: Reader) -> BatchQuery:
+    """The job if ``reader``'s organisation (agency or department) submitted it; NotFound otherwise —
+    also for another's job, so that ids cannot be probed."""
+    try:
+        public_id = uuid.UUID(str(job_id))
+    except ValueError:
+        public_id = None
+    job = BatchQuery.objects.defer("codes").filter(public_id=public_id).first() if public_id else None
+    if job is None:
+        raise NotFound("未找到该批量查询任务", field="id")
+    owner = _owner(reader)
+    if ("agency_id" in owner and job.agency_id != owner["agency_id"]) or (
+            "department_id" in owner and job.department_id != owner["department_id"]):
+        raise NotFound("未找到该批量查询任务", field="id")
+    return job
+
+
+def result_format(job: BatchQuery, requested: str | None) -> str:
+    """The format to stream: the one asked for, else the job's. Conflict if the job is not done."""
+    if job.status != BatchQueryStatus.DONE:
+        raise Conflict(f"任务尚未完成（{job.get_status_display()}），完成后方可下载结果")
+    return _format(requested or job.format)
+
+
+def _chunks(job: BatchQuery) -> Iterator[bytes]:
+    """The stored answers, chunk by chunk in line order, one chunk in memory at a time."""
+    seqs = list(BatchQueryChunk.objects.filter(job=job).order_by("seq").values_list("seq", flat=True))
+    for seq in seqs:
+        data = BatchQueryChunk.objects.filter(job=job, seq=seq).values_list("data", flat=True).get()
+        yield zlib.decompress(bytes(data))
+
+
+def jsonl_results(job: BatchQuery) -> Iterator[bytes]:
+    """The results as JSON lines (UTF-8), one line per non-blank input line."""
+    yield from _chunks(job)
+
+
+def _csv_rows(line: dict[str, Any]) -> Iterator[list[Any]]:
+    head = [line["line"], line["code"], line["status"], line.get("reason", "")]
+    if line["status"] != "found":
+        yield head + [""] * (len(CSV_COLUMNS) - len(head))
+        return
+    subj = line["subject"]
+    who = [subj["name"], subj["code"], subj["kind"], line["reader"]["basis"], "|".join(line["levels"])]
+    items = [(s["key"], it) for s in line["sections"] for it in s["items"]]
+    if not items:
+        yield head + who + [""] * (len(CSV_COLUMNS) - len(head) - len(who))
+    for key, it in items:
+        yield head + who + [
+            key, it["origin"], it["record_id"] or "", it["version"] or "", it["entry_code"], it["entry_name"],
+            it["info_class"], it["open_level"], it["source"], it["department"], it["decision_date"] or "",
+            it["disclosure_until"] or "", "|".join(it["marks"]),
+            json.dumps({f["name"]: f["value"] for f in it["fields"]}, ensure_ascii=False),
+        ]
+
+
+def csv_results(job: BatchQuery) -> Iterator[bytes]:
+    """The results as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese): one row per
+    report item of a found subject (one row if none is visible), one row per other line."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    yield codecs.BOM_UTF8 + buf.getvalue().encode("utf-8")
+    for block in _chunks(job):
+        buf.seek(0)
+        buf.truncate()
+        for raw in block.splitlines():
+            for row in _csv_rows(json.loads(raw)):
+                writer.writerow(row)
+        yield buf.getvalue().encode("utf-8")

@@ -1,0 +1,319 @@
+"""Benchmark the credit report JSON under load, next to a bare look-up endpoint, in one run.
+
+A scratch database ``pubcredit_bench_report`` on the server of DATABASE_URL (else the one the
+test settings find) holds the synthetic city of the issue: ``CityPlan(orgs=20000,
+persons=100000, records=1000000, seed=1)`` — generated once, reused by later runs (and by
+``tests.bench.batch_query``). The run then
+
+1. makes a credit agency with an API token and authorisations from a share of the
+   organisations (``--authorized``, default 0.2), so that those reads are non-public and
+   logged (query log + audit entry, as in production);
+2. starts ``pubcredit serve`` (gunicorn, the audit sealer and the batch worker beside it) on
+   127.0.0.1 and a free port, with the bench settings ``tests.bench.report_settings``: the
+   test keys, rate limiting OFF, and one extra URL ``/bench/bare/<code>`` (``tests.bench.report_urls``)
+   that runs the same subject look-up with none of our logic;
+3. drives both with the same closed-loop load generator on loopback: ``--clients`` (32)
+   concurrent keep-alive connections, each for ``--seconds`` after a warm-up, on random
+   organisation codes — (a) ``GET /api/v1/subjects/{code}/report`` with the agency's token,
+   (b) ``GET /bench/bare/{code}``;
+4. prints requests/s, p50 and p99 of both and the ratio (goal: ≥ 0.4 of bare, p99 < 100 ms),
+   and writes them to ``var/bench/report_load.json``.
+
+    python -m tests.bench.report_load [--clients 32] [--seconds 20] [--workers 2] [--threads 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+BENCH_DB = "pubcredit_bench_report"
+ROOT = Path(__file__).resolve().parents[2]
+OUT_FILE = ROOT / "var" / "bench" / "report_load.json"
+PLAN = {"orgs": 20_000, "persons": 100_000, "records": 1_000_000, "seed": 1}
+AGENCY_NAME = "杭州基准测试征信服务有限公司"
+
+
+# --- the scratch city ------------------------------------------------------------------------
+
+def setup_city(*, plan: dict[str, int] | None = None) -> str:
+    """Point Django (test settings: fixed test keys) at the bench database, migrate, and generate the
+    synthetic city unless it is already there. Returns the database URL."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "pubcredit.settings_test"
+    import psycopg
+
+    from pubcredit import devdb
+
+    base = os.environ.get("DATABASE_URL") or devdb.resolve(database="pubcredit", allow_local=True)[0]
+    url = devdb.with_database(base, BENCH_DB)
+    with psycopg.connect(devdb.with_database(base, "postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    os.environ["DATABASE_URL"] = url
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    from pubcredit.catalog.services import load_initial_catalog
+    from pubcredit.synthetic import city
+
+    load_initial_catalog(actor="bench")
+    if city.city_exists():
+        print(f"reusing the synthetic city in {BENCH_DB}", flush=True)
+    else:
+        wanted = plan or PLAN
+        print(f"generating the synthetic city {wanted} into {BENCH_DB} (minutes) …", flush=True)
+        stats = city.generate(city.CityPlan(**wanted), progress=True)
+        print(f"generated {stats}", flush=True)
+    return url
+
+
+def ensure_agency(*, share: float, seed: int = 7) -> tuple[str, int, list[str]]:
+    """A credit agency with a fresh API token and valid authorisations from ``share`` of the
+    organisations (kept between runs). Returns (token secret, agency id, organisation codes)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from pubcredit.access import tokens
+    from pubcredit.access.models import Authorization
+    from pubcredit.codes.synth import make_uscc
+    from pubcredit.subjects import services as subject_services
+    from pubcredit.subjects.models import ORGANIZATION_KINDS, Subject
+
+    agency = Subject.objects.filter(name=AGENCY_NAME).first()
+    if agency is None:
+        agency = subject_services.register_organization(
+            kind="legal_person", name=AGENCY_NAME, uscc=make_uscc(random.Random(seed), region_code="330106"),
+            verified=True, actor="bench")
+    codes = sorted(c for c in Subject.objects.filter(kind__in=ORGANIZATION_KINDS).exclude(pk=agency.pk)
+                   .values_list("uscc", flat=True) if c)
+    wanted = int(len(codes) * share)
+    today = timezone.localdate()
+    have = Authorization.objects.filter(grantee=agency, revoked_at__isnull=True, valid_from__lte=today,
+                                        valid_until__gte=today).count()
+    if have < wanted:
+        # Bulk rows (not the service one by one): 4000 grants are set-up, not what is measured.
+        rng = random.Random(seed)
+        chosen = rng.sample(codes, wanted)
+        ids = dict(Subject.objects.filter(uscc__in=chosen).values_list("uscc", "id"))
+        with transaction.atomic():
+            Authorization.objects.filter(grantee=agency).delete()
+            Authorization.objects.bulk_create(
+                Authorization(subject_id=ids[c], grantee=agency, purpose="授信审查（基准测试）", valid_from=today,
+                              valid_until=today + timedelta(days=365), created_by="bench") for c in chosen)
+    issued = tokens.create_agency_token(agency, name="bench", actor="bench")
+    return issued.secret, agency.pk, codes
+
+
+# --- the server ------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(url: str, *, port: int, workers: int, threads: int) -> Iterator[subprocess.Popen[bytes]]:
+    """``pubcredit serve`` with the bench settings on 127.0.0.1:port, stopped at the end."""
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="tests.bench.report_settings",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), PUBCREDIT_RATE_LIMIT="0")
+    exe = Path(sys.executable).with_name("pubcredit")
+    command = [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+               "--threads", str(threads)]
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)  # noqa: S603 - our own command
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"pubcredit serve exited with {proc.returncode}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/bench/bare/none")
+                conn.getresponse().read()
+                conn.close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the bench server did not come up in 60 s") from None
+                time.sleep(0.3)
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)  # gunicorn, its workers, the sealer and the worker
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+# --- the load generator ----------------------------------------------------------------------
+
+@dataclass
+class Run:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: int = 0
+    seconds: float = 0.0
+
+    def figures(self) -> dict[str, Any]:
+        lat = sorted(self.latencies)
+
+        def pct(p: float) -> float:
+            return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 1) if lat else 0.0
+
+        return {"requests": len(lat), "seconds": round(self.seconds, 2),
+                "requests_per_second": round(len(lat) / self.seconds, 1) if self.seconds else 0.0,
+                "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99),
+                "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else 0.0,
+                "statuses": {str(k): v for k, v in sorted(self.statuses.items())}, "errors": self.errors}
+
+
+def load(name: str, port: int, paths: list[str], *, headers: dict[str, str], clients: int, seconds: float,
+         warmup: float, max_requests: int) -> Run:
+    """Closed loop: ``clients`` threads, each on one keep-alive connection, request after request, for
+    ``warmup`` (not counted) then ``seconds`` (counted); bounded by time and by ``max_requests``."""
+    run = Run(name)
+    lock = threading.Lock()
+    start_at = time.monotonic() + warmup
+    stop_at = start_at + seconds
+    counter = iter(range(max_requests))
+
+    def client(k: int) -> None:
+        rng = random.Random(k)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        statuses: dict[int, int] = {}
+        errors = 0
+        while True:
+            now = time.monotonic()
+            if now >= stop_at:
+                break
+            with lock:
+                if next(counter, None) is None:
+                    break
+            path = rng.choice(paths)
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                res = conn.getresponse()
+                res.read()
+                status = res.status
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            elapsed = time.perf_counter() - t0
+            if t0 >= start_at - (time.monotonic() - time.perf_counter()) * 0 and time.monotonic() - elapsed >= start_at:
+                mine.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+        conn.close()
+        with lock:
+            run.latencies.extend(mine)
+            run.errors += errors
+            for s, n in statuses.items():
+                run.statuses[s] = run.statuses.get(s, 0) + n
+
+    threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=warmup + seconds + 60)
+    run.seconds = seconds
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.report_load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per endpoint (default 20)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first (default 3)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    parser.add_argument("--authorized", type=float, default=0.2,
+                        help="share of organisations that authorised the agency (default 0.2)")
+    parser.add_argument("--max-requests", type=int, default=500_000, help="hard cap per endpoint")
+    parser.add_argument("--prepare-only", action="store_true", help="build the city and exit")
+    args = parser.parse_args(argv)
+    if args.clients < 1 or args.seconds <= 0 or not 0 <= args.authorized <= 1:
+        parser.error("--clients and --seconds must be positive, --authorized in [0, 1]")
+
+    url = setup_city()
+    if args.prepare_only:
+        return 0
+    secret, agency_id, codes = ensure_agency(share=args.authorized)
+    from django.db import connection
+
+    from pubcredit.access.models import QueryLog
+    from pubcredit.reports.models import IssuedReport
+
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+        cur.execute("SELECT count(*) FROM collection_record")
+        records = int((cur.fetchone() or (0,))[0])
+    logs_before = QueryLog.objects.filter(agency_id=agency_id).count()
+    issued_before = IssuedReport.objects.count()
+    connection.close()
+
+    rng = random.Random(11)
+    sample = rng.sample(codes, min(len(codes), 5000))
+    report_paths = [f"/api/v1/subjects/{c}/report" for c in sample]
+    bare_paths = [f"/bench/bare/{c}" for c in sample]
+    port = free_port()
+    common = {"clients": args.clients, "seconds": args.seconds, "warmup": args.warmup,
+              "max_requests": args.max_requests}
+    print(f"serving on 127.0.0.1:{port} ({args.workers} workers × {args.threads} threads); "
+          f"{args.clients} clients, {args.seconds:g} s each …", flush=True)
+    with server(url, port=port, workers=args.workers, threads=args.threads):
+        bare = load("bare", port, bare_paths, headers={}, **common)
+        print(f"(b) bare:   {bare.figures()}", flush=True)
+        report = load("report", port, report_paths, headers={"Authorization": f"Bearer {secret}"}, **common)
+        print(f"(a) report: {report.figures()}", flush=True)
+    logged = QueryLog.objects.filter(agency_id=agency_id).count() - logs_before
+    issued = IssuedReport.objects.count() - issued_before
+    a, b = report.figures(), bare.figures()
+    ratio = a["requests_per_second"] / b["requests_per_second"] if b["requests_per_second"] else 0.0
+    result: dict[str, Any] = {
+        "report": a, "bare": b, "ratio": round(ratio, 3),
+        "goal": {"ratio_at_least": 0.4, "p99_ms_below": 100},
+        "met": {"ratio": ratio >= 0.4, "p99": a["p99_ms"] < 100},
+        "query_log_rows_written": logged, "reports_issued": issued,
+        "authorized_share": args.authorized, "clients": args.clients,
+        "server": {"workers": args.workers, "threads": args.threads, "worker_class": "gthread"},
+        "city": {**PLAN, "records_in_db": records}, "database": url.rsplit("@", 1)[-1],
+        "python": platform.python_version(), "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    OUT_FILE.parent.mkdir(parents=True, exist_ok=True)
+    OUT_FILE.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"report {a['requests_per_second']} req/s (p50 {a['p50_ms']} ms, p99 {a['p99_ms']} ms) vs bare "
+          f"{b['requests_per_second']} req/s (p50 {b['p50_ms']} ms, p99 {b['p99_ms']} ms): ratio {ratio:.2f} "
+          f"(goal ≥ 0.4, p99 < 100 ms); {logged} query-log rows, {issued} reports issued")
+    print(f"written to {OUT_FILE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""The collection API and the officers' upload page (issue #3 items 1, 2): tokens, batches, rejected rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from pubcredit.access import tokens
+from pubcredit.access.models import Role, User
+from pubcredit.catalog.models import Department
+from pubcredit.collection.models import Batch, Record
+from tests.access.helpers import login_verified
+from tests.collection.conftest import PENALTY, penalty_row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bearer(dept: Department) -> dict[str, str]:
+    issued = tokens.create_department_token(dept, name="执法办案系统", actor="test")
+    return {"Authorization": f"Bearer {issued.secret}"}
+
+
+def _post(client: Client, rows: list[dict[str, object]], headers: dict[str, str], entry: str = PENALTY) -> object:
+    return client.post(f"/api/v1/catalog/{entry}/batches", {"rows": rows}, content_type="application/json",
+                       headers=headers)
+
+
+def test_json_batch_accepts_and_rejects_rows_with_reasons(bearer: dict[str, str]) -> None:
+    client = Client()
+    good = penalty_row()
+    bad = penalty_row(CF_XDR_SHXYM="91330106MA2AXXXX0X", CF_JDRQ="2099-01-01")
+    res = _post(client, [good, bad], bearer)
+    assert res.status_code == 201, res.content
+    body = res.json()
+    assert (body["accepted"], body["rejected"], body["row_count"]) == (1, 1, 2)
+    assert {r["row_number"] for r in body["rejections"]} == {2}
+    assert body["rejected_csv_url"]
+    # the same rows again change nothing
+    again = _post(client, [good], bearer).json()
+    assert (again["accepted"], again["unchanged"]) == (0, 1)
+    assert Record.objects.filter(entry__code=PENALTY).count() == 1
+    # the batch can be read back, and its rejected rows downloaded as CSV to fix and resend
+    got = client.get(f"/api/v1/batches/{body['id']}", headers=bearer).json()
+    assert got["rejected"] == 1
+    csv_res = client.get(body["rejected_csv_url"], headers=bearer)
+    assert csv_res.status_code == 200
+    text = b"".join(csv_res.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 2  # header + the one rejected row
+    assert "CF_WSH" in rows[0]
+
+
+def test_file_upload_through_the_api(bearer: dict[str, str]) -> None:
+    row = penalty_row()
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(row))
+    w.writeheader()
+    w.writerow(row)
+    upload = SimpleUploadedFile("penalties.csv", buf.getvalue().encode("gb18030"), content_type="text/csv")
+    res = Client().post(f"/api/v1/catalog/{PENALTY}/batches", {"file": upload}, headers=bearer)
+    assert res.status_code == 201, res.content
+    assert res.json()["accepted"] == 1
+    assert res.json()["channel"] == "file"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({}, 403), ({"Authorization": "Bearer pct_nope"}, 403), ({"Authorization": "Basic abc"}, 403)],
+)
+def test_submitting_needs_a_valid_department_token(catalog: None, headers: dict[str, str], status: int) -> None:
+    assert _post(Client(), [penalty_row()], headers).status_code == status
+    assert not Batch.objects.exists()
+
+
+def test_revoked_token_is_refused_at_once(dept: Department) -> None:
+    issued = tokens.create_department_token(dept, name="x", actor="t")
+    headers = {"Authorization": f"Bearer {issued.secret}"}
+    assert _post(Client(), [penalty_row()], headers).status_code == 201
+    tokens.revoke_token(issued.token, actor="t")
+    assert _post(Client(), [penalty_row()], headers).status_code == 403
+
+
+def test_other_departments_entry_is_not_permitted(bearer: dict[str, str]) -> None:
+    res = _post(Client(), [penalty_row()], bearer, entry="penalty-sthj")
+    assert res.status_code == 403
+    assert "提供单位" in res.json()["message"]
+
+
+def test_unknown_entry_and_malformed_bodies(bearer: dict[str, str]) -> None:
+    client = Client()
+    assert _post(client, [penalty_row()], bearer, entry="no-such-entry").status_code == 404
+    res = client.post(f"/api/v1/catalog/{PENALTY}/batches", "not json", content_type="application/json",
+                      headers=bearer)
+    assert res.status_code == 400
+    assert res.json()["field"] == "body"
+    res = client.post(f"/api/v1/catalog/{PENALTY}/batches", {"rows": "x"}, content_type="application/json",
+                      headers=bearer)
+    assert res.status_code == 400
+    assert res.json()["field"] == "rows"
+
+
+def test_another_department_cannot_read_the_batch(bearer: dict[str, str]) -> None:
+    batch_id = _post(Client(), [penalty_row()], bearer).json()["id"]
+    other = Department.objects.exclude(code="hz-scjgj").first()
+    assert other is not None
+    theirs = tokens.create_department_token(other, name="x", actor="t")
+    res = Client().get(f"/api/v1/batches/{batch_id}", headers={"Authorization": f"Bearer {theirs.secret}"})
+    assert res.status_code == 404
+
+
+def test_department_revokes_a_record_with_reason(bearer: dict[str, str]) -> None:
+    row = penalty_row()
+    _post(Client(), [row], bearer)
+    url = f"/api/v1/catalog/{PENALTY}/records/{row['CF_WSH']}/revoke"
+    assert Client().post(url, {"reason": ""}, content_type="application/json", headers=bearer).status_code == 400
+    res = Client().post(url, {"reason": "复议撤销原处罚决定"}, content_type="application/json", headers=bearer)
+    assert res.status_code == 200, res.content
+    assert res.json()["status"] == "revoked"
+
+
+def test_officer_uploads_a_file_with_errors_reads_them_in_chinese_and_resends_the_fixed_rows(dept: Department) -> None:
+    officer = User.objects.create_user(username="zhang", password="x-Long-pass-1", role=Role.OFFICER,
+                                       department=dept, is_staff=True)
+    client = Client()
+    login_verified(client, officer)
+    good = penalty_row()
+    bad = penalty_row(CF_CFLB="99")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(good))
+    w.writeheader()
+    w.writerows([good, bad])
+    page = client.get("/officer/batches/")
+    assert page.status_code == 200
+    entry_id = next(e.pk for e in page.context["form"].fields["entry"].queryset if e.code == PENALTY)
+    res = client.post("/officer/batches/", {"entry": entry_id,
+                                           "file": SimpleUploadedFile("p.csv", buf.getvalue().encode("utf-8"))})
+    assert res.status_code == 302
+    detail = client.get(res["Location"])
+    html = detail.content.decode()
+    assert "第 2 行" in html
+    assert "CF_CFLB" in html
+    # download the rejected rows, fix them, resend only them
+    rejected = b"".join(client.get(res["Location"] + "rejected.csv").streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(rejected)))
+    assert len(rows) == 1
+    fixed = {k: v for k, v in rows[0].items() if k in good}
+    fixed["CF_CFLB"] = "02"
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(fixed))
+    w.writeheader()
+    w.writerow(fixed)
+    res = client.post("/officer/batches/", {"entry": entry_id,
+                                           "file": SimpleUploadedFile("fixed.csv", buf.getvalue().encode("utf-8"))})
+    assert res.status_code == 302
+    assert Record.objects.filter(entry__code=PENALTY).count() == 2
+
+
+def test_officer_page_needs_an_officer(catalog: None) -> None:
+    assert Client().get("/officer/batches/").status_code == 302
+    user = User.objects.create_user(username="s", password="x-Long-pass-1", role=Role.SUBJECT)
+    client = Client()
+    client.force_login(user)
+    assert client.get("/officer/batches/").status_code == 403

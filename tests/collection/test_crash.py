@@ -1,0 +1,87 @@
+"""A worker killed mid-batch leaves nothing; resending finishes the batch (issue #3 item 4)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from pubcredit.catalog import services as catalog_services
+from pubcredit.collection.models import Batch, BatchRejection, Record
+from pubcredit.subjects.models import Subject
+from tests.collection.conftest import ACTOR, penalty_row, write_csv
+
+ROWS = 25_000
+# Runs the real command line; "ingest" is listed in pubcredit.cli.COMMANDS by the lead.
+RUNNER = ("import sys; from pubcredit import cli; "
+          "cli.COMMANDS.append('ingest') if 'ingest' not in cli.COMMANDS else None; sys.exit(cli.main(sys.argv[1:]))")
+
+
+def _env() -> dict[str, str]:
+    db = settings.DATABASES["default"]
+    url = f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    if db.get("PASSWORD"):
+        url = url.replace("@", f":{db['PASSWORD']}@", 1)
+    keys = ("SECRET_KEY", "PUBCREDIT_PII_HASH_KEY", "PUBCREDIT_PII_ENC_KEY")
+    return {**os.environ, "DATABASE_URL": url, "PUBCREDIT_ENV": "test",
+            "DJANGO_SETTINGS_MODULE": "pubcredit.settings_test", **{k: os.environ[k] for k in keys}}
+
+
+def _ingest(path: Path) -> subprocess.Popen[str]:
+    command = [sys.executable, "-c", RUNNER, "ingest", str(path), "--entry", "penalty-scjg", "--dept", "hz-scjgj",
+               "--quiet"]
+    # Our own interpreter with fixed arguments and a path we made: no untrusted input.
+    return subprocess.Popen(command, env=_env(), text=True, stdout=subprocess.PIPE,  # noqa: S603
+                            stderr=subprocess.PIPE)
+
+
+def _staging_copy_running(db_name: str) -> bool:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+                    "AND query LIKE %s", [db_name, "%collection_stage_%"])
+        return bool(cur.fetchone()[0])
+
+
+def _backends(db_name: str) -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+                    "AND state <> 'idle'", [db_name])
+        return int(cur.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kill_9_mid_batch_leaves_nothing_and_a_resend_finishes(tmp_path: Path) -> None:
+    catalog_services.load_initial_catalog(actor=ACTOR)
+    path = write_csv(tmp_path / "big.csv", [penalty_row() for _ in range(ROWS)])
+    db_name = settings.DATABASES["default"]["NAME"]
+    worker = _ingest(path)
+    deadline = time.monotonic() + 60
+    while not _staging_copy_running(db_name) and worker.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert worker.poll() is None, worker.communicate()  # still working: the kill lands mid-batch
+    time.sleep(0.5)
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.communicate()
+    assert worker.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while _backends(db_name) and time.monotonic() < deadline:  # the server rolls the transaction back
+        time.sleep(0.1)
+    assert not Batch.objects.exists()
+    assert not Record.objects.exists()
+    assert not BatchRejection.objects.exists()
+    assert not Subject.objects.exists()
+
+    again = _ingest(path)
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    assert f"accepted {ROWS}" in out
+    assert Batch.objects.get().status == "completed"
+    assert Record.objects.count() == ROWS
+    assert Record.objects.values("natural_key").distinct().count() == ROWS

@@ -1,0 +1,525 @@
+"""Batch queries (Art. 40): lifecycle, per-line errors, per-requester visibility and query log, owner-only
+access, limits, output formats, and equality with the single report for the same subjects."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from pubcredit.access import services as access_services
+from pubcredit.access import tokens
+from pubcredit.access.models import QueryLog
+from pubcredit.collection.models import Record
+from pubcredit.reports import batch, hooks, rules
+from pubcredit.reports import queries as report_queries
+from pubcredit.reports.models import BatchQuery, BatchQueryChunk
+from pubcredit.subjects import services as subject_services
+from pubcredit.subjects.models import Subject
+from tests.access.test_access_matrix import MATRIX, World, world  # noqa: F401 - `world` is a fixture
+from tests.factories import collection as rf
+from tests.factories import subjects as f
+from tests.factories.catalog import DepartmentFactory
+from tests.reports.conftest import Company, version
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/batch-queries"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def run_worker() -> int:
+    """Run every queued task in this process, as ``pubcredit worker --batch`` does: claim a task row
+    (FOR UPDATE SKIP LOCKED), then django-tasks' own ``Worker.run_task``. Inside the test's
+    transaction, so without the worker loop's connection recycling."""
+    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+                    max_tasks=None, worker_id="test", excluded_queue_names=[])
+    count = 0
+    while True:
+        with transaction.atomic():
+            task = DBTaskResult.objects.ready().get_locked()
+            if task is None:
+                return count
+            task.claim("test")
+        worker.run_task(task)
+        count += 1
+
+
+def agency_token(agency: Subject) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.create_agency_token(agency, name='测试', actor='test').secret}"}
+
+
+def department_token(dept: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.create_department_token(dept, name='业务系统', actor='test').secret}"}
+
+
+def post(headers: dict[str, str], codes: list[str] | None = None, *, params: dict[str, str] | None = None,
+         body: Any = None, content_type: str = "application/json") -> Any:
+    url = URL + (f"?{urlencode(params)}" if params else "")
+    data = body if body is not None else json.dumps({"codes": codes or []})
+    return Client().post(url, data=data, content_type=content_type, headers=headers)
+
+
+def status_of(job_id: str, headers: dict[str, str]) -> Any:
+    return Client().get(f"{URL}/{job_id}", headers=headers)
+
+
+def results(job_id: str, headers: dict[str, str], fmt: str = "jsonl") -> Any:
+    return Client().get(f"{URL}/{job_id}/results", {"format": fmt}, headers=headers)
+
+
+def jsonl(job_id: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    res = results(job_id, headers)
+    assert res.status_code == 200, res.content
+    assert res["Content-Type"].startswith("application/x-ndjson")
+    return [json.loads(line) for line in b"".join(res.streaming_content).decode("utf-8").splitlines()]
+
+
+def query(headers: dict[str, str], codes: list[str], params: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Post, run the worker, return the result lines."""
+    res = post(headers, codes, params=params)
+    assert res.status_code == 202, res.content
+    run_worker()
+    job = res.json()["id"]
+    assert status_of(job, headers).json()["status"] == "done"
+    return jsonl(job, headers)
+
+
+def entry_codes(line: dict[str, Any]) -> set[str]:
+    return {it["entry_code"] for s in line["sections"] for it in s["items"]}
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+def test_job_goes_queued_running_done_with_the_worker(company: Company) -> None:
+    headers = agency_token(company.bank)
+    res = post(headers, [company.subject.uscc or ""])
+    assert res.status_code == 202
+    body = res.json()
+    assert body["status"] == "queued"
+    assert body["progress"] == {"done": 0, "total": 1}
+    assert body["results"] is None
+    job = BatchQuery.objects.get(public_id=body["id"])
+    assert DBTaskResult.objects.filter(args_kwargs__args=[job.pk, 0]).count() == 1  # enqueued with the job
+    assert status_of(body["id"], headers).json()["status"] == "queued"
+
+    seen: list[str] = []
+
+    def spy(ids: Any) -> dict[int, list[str]]:  # called while the chunk is being answered
+        seen.append(BatchQuery.objects.get(pk=job.pk).status)
+        return {}
+
+    with hooks.registered(hooks.MARK_SOURCES, spy):
+        assert run_worker() == 1
+    assert seen == ["running"]
+    done = status_of(body["id"], headers).json()
+    assert done["status"] == "done"
+    assert done["progress"] == {"done": 1, "total": 1}
+    assert done["counts"] == {"found": 1, "not_found": 0, "invalid": 0, "duplicates": 0}
+    assert done["as_of"] == timezone.localdate().isoformat()
+    assert done["started_at"]
+    assert done["finished_at"]
+    assert done["results"]["csv"].endswith(f"/batch-queries/{body['id']}/results?format=csv")
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def test_results_before_done_are_a_conflict(company: Company) -> None:
+    headers = agency_token(company.bank)
+    job = post(headers, [company.subject.uscc or ""]).json()["id"]
+    res = results(job, headers)
+    assert res.status_code == 409
+    assert res.json()["code"] == "conflict"
+
+
+def test_a_failing_part_fails_the_job_not_the_server(company: Company, monkeypatch: pytest.MonkeyPatch) -> None:
+    headers = agency_token(company.bank)
+    job = post(headers, [company.subject.uscc or ""]).json()["id"]
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(report_queries, "assemble_reports", broken)
+    run_worker()
+    body = status_of(job, headers).json()
+    assert body["status"] == "failed"
+    assert body["error"] == "处理失败（RuntimeError），请重新提交"  # the kind, not the details
+    assert not QueryLog.objects.exists()  # the chunk's reads rolled back with it
+    assert DBTaskResult.objects.get().status == "FAILED"
+
+
+def test_parts_run_separately_and_results_keep_input_order(company: Company, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "PART_SIZE", 4)
+    monkeypatch.setattr(batch, "CHUNK_SIZE", 2)
+    others = [f.org(name=f"杭州分段测试{i}有限公司") for i in range(5)]
+    codes = [o.uscc or "" for o in others] + ["bad", company.subject.uscc or "", f.uscc(), "also bad"]
+    headers = agency_token(company.bank)
+    res = post(headers, codes)
+    job = BatchQuery.objects.get(public_id=res.json()["id"])
+    assert job.parts_total == 3
+    assert run_worker() == 3
+    assert BatchQueryChunk.objects.filter(job=job).count() == 5
+    lines = jsonl(str(job.public_id), headers)
+    assert [line["line"] for line in lines] == list(range(1, 10))
+    assert [line["status"] for line in lines] == ["found"] * 5 + ["invalid", "found", "not_found", "invalid"]
+
+
+# --- per-line answers ------------------------------------------------------------------------
+
+def test_bad_unknown_and_repeated_codes_are_per_line_answers(company: Company) -> None:
+    known = company.subject.uscc or ""
+    bad_check = known[:-1] + ("0" if known[-1] != "0" else "1")
+    unknown_org, unknown_person = f.uscc(), f.resident_id()
+    codes = [known, "12345", "", bad_check, unknown_org, unknown_person, f" {known.lower()} ", "110101199013"]
+    lines = query(agency_token(company.bank), codes)
+    by_line = {line["line"]: line for line in lines}
+    assert sorted(by_line) == list(range(1, 9))
+    assert by_line[1]["status"] == "found"
+    assert by_line[1]["subject"]["code"] == known
+    for n in (2, 3, 4, 8):
+        assert by_line[n]["status"] == "invalid"
+        assert by_line[n]["code"] == codes[n - 1]  # as given
+        assert by_line[n]["field"] == "code"
+    assert by_line[2]["reason"].startswith("统一社会信用代码无效")
+    assert by_line[3]["reason"] == "请输入统一社会信用代码或身份证号码"
+    assert by_line[4]["reason"].startswith("统一社会信用代码无效")
+    assert by_line[5] == {"line": 5, "code": unknown_org, "status": "not_found", "reason": batch.NOT_FOUND_REASON}
+    assert by_line[6]["status"] == "not_found"
+    assert by_line[7] == {"line": 7, "code": codes[6], "status": "duplicate", "reason": "与第 1 行重复"}
+    job = BatchQuery.objects.get()
+    assert (job.found, job.not_found, job.invalid, job.duplicates, job.done, job.total) == (1, 2, 4, 1, 8, 8)
+    assert job.status == "done"
+
+
+def test_text_csv_upload_keeps_line_numbers(company: Company) -> None:
+    known = company.subject.uscc or ""
+    body = f"统一社会信用代码\r\n{known},备注\r\n\r\n\"x-1\"\r\n{f.uscc()}\r\n".encode()
+    headers = agency_token(company.bank)
+    res = post(headers, body=body, content_type="text/csv", params={"format": "csv"})
+    assert res.status_code == 202, res.content
+    assert res.json()["progress"]["total"] == 3
+    assert res.json()["format"] == "csv"
+    run_worker()
+    lines = jsonl(res.json()["id"], headers)
+    assert [(line["line"], line["status"]) for line in lines] == [(2, "found"), (4, "invalid"), (5, "not_found")]
+    assert lines[1]["code"] == "x-1"
+
+
+def test_gb18030_upload_is_read() -> None:
+    agency = f.org(name="杭州编码测试有限公司")
+    target = f.org(name="杭州被查询有限公司")
+    body = f"代码\n{target.uscc}\n".encode("gb18030")
+    res = post(agency_token(agency), body=body, content_type="text/plain")
+    assert res.status_code == 202
+    assert res.json()["progress"]["total"] == 1
+
+
+# --- visibility and the query log ------------------------------------------------------------
+
+def test_each_requester_sees_only_what_it_may_and_each_non_public_read_is_logged(company: Company) -> None:
+    other = f.org(name="杭州未授权有限公司")  # did not authorise the bank
+    rf.record(other, company.versions["donation"], decision=timezone.localdate() - timedelta(days=5))
+    rf.record(other, company.versions["penalty"], decision=timezone.localdate() - timedelta(days=5))
+    codes = [company.subject.uscc or "", other.uscc or ""]
+
+    public_agency = f.org(name="杭州无授权征信有限公司")
+    lines = query(agency_token(public_agency), codes)
+    assert [line["levels"] for line in lines] == [["public"], ["public"]]
+    assert "charitable-donation" not in entry_codes(lines[0]) | entry_codes(lines[1])
+    assert not QueryLog.objects.exists()  # public reads are not logged
+
+    lines = query(agency_token(company.bank), codes)
+    mine, theirs = lines
+    assert mine["reader"]["basis"] == "authorized"
+    assert mine["levels"] == ["public", "authorized"]
+    assert "charitable-donation" in entry_codes(mine)  # authorised level, from the subject that authorised
+    assert "unpaid-fines" not in entry_codes(mine)  # internal: never for an agency
+    assert theirs["reader"]["basis"] == "public"
+    assert entry_codes(theirs) == {"penalty-scjg"}
+    log = QueryLog.objects.get()  # one read beyond public: one row, for that subject only
+    assert log.subject_id == company.subject.pk
+    assert log.agency_id == company.bank.pk
+    assert log.channel == "batch"
+    assert log.levels == ["authorized"]
+    assert log.entries == ["charitable-donation"]
+    assert log.authorization_id is not None
+
+
+def test_department_token_reads_what_its_matter_lists(company: Company) -> None:
+    dept = DepartmentFactory()
+    access_services.define_matter(department=dept, code="zf-caigou", name="政府采购供应商审查", actor="test",
+                                  legal_basis="《政府采购法》", entries=[company.versions["unpaid"].entry])
+    headers = department_token(dept)
+    params = {"matter": "zf-caigou", "purpose": "供应商资格审查"}
+    [line] = query(headers, [company.subject.uscc or ""], params)
+    assert "unpaid-fines" in entry_codes(line)
+    assert "charitable-donation" not in entry_codes(line)
+    assert line["reader"]["basis"] == "government"
+    log = QueryLog.objects.get()
+    assert (log.department_id, log.purpose, log.channel) == (dept.pk, "供应商资格审查", "batch")
+    # a matter without a purpose is refused before anything is queued
+    res = post(headers, [company.subject.uscc or ""], params={"matter": "zf-caigou"})
+    assert res.status_code == 400
+    assert res.json()["field"] == "purpose"
+    assert BatchQuery.objects.count() == 1
+
+
+def _batch_path(client: Client, code: str, headers: dict[str, str], params: dict[str, str]) -> tuple[int, set[str]]:
+    res = post(headers, [code], params=params)
+    if res.status_code != 202:
+        return res.status_code, set()
+    run_worker()
+    [line] = jsonl(res.json()["id"], headers)
+    return 200, entry_codes(line)
+
+
+@pytest.mark.parametrize("case", list(MATRIX), ids=lambda c: c.__name__.removeprefix("case_"))
+def test_batch_is_a_read_path_of_the_access_matrix(world: World, case: Callable[[World], Any]) -> None:  # noqa: F811
+    """Every case of tests/access/test_access_matrix.py, through the batch: token readers see exactly
+    their levels (and are logged once, channel ``batch``); session readers may not use it."""
+    expected, logged = MATRIX[case]
+    client, headers, params = case(world)
+    status, seen = _batch_path(client, world.company.uscc or "", headers, params)
+    if "Authorization" not in headers:
+        assert status == 403
+        return
+    if isinstance(expected, int):
+        assert status == expected
+        return
+    assert status == 200
+    assert seen == {world.codes[lv] for lv in expected}
+    rows = QueryLog.objects.filter(subject=world.company)
+    assert rows.exists() is logged
+    if logged:
+        row = rows.get()
+        assert set(row.levels) == expected - {"public"}
+        assert row.channel == "batch"
+
+
+# --- access to the job -----------------------------------------------------------------------
+
+def test_only_the_owner_may_read_the_job(company: Company) -> None:
+    headers = agency_token(company.bank)
+    job = post(headers, [company.subject.uscc or ""]).json()["id"]
+    run_worker()
+    same_org = agency_token(company.bank)  # another token of the same agency: its job
+    assert status_of(job, same_org).status_code == 200
+    stranger = agency_token(f.org(name="杭州别家征信有限公司"))
+    dept = department_token(DepartmentFactory())
+    for other in (stranger, dept):
+        assert status_of(job, other).status_code == 404
+        assert results(job, other).status_code == 404
+    assert status_of(job, {}).status_code == 403
+    assert status_of("not-a-uuid", headers).status_code == 404
+    assert status_of("00000000-0000-4000-8000-000000000000", headers).status_code == 404
+
+
+def test_only_tokens_may_post(company: Company) -> None:
+    from tests.access.helpers import make_user
+
+    client = Client()
+    client.force_login(make_user("agency"))
+    res = client.post(URL, data=json.dumps({"codes": [company.subject.uscc]}), content_type="application/json")
+    assert res.status_code == 403
+    assert post({}, [company.subject.uscc or ""]).status_code == 403
+    assert post({"Authorization": "Bearer pct_nope"}, [company.subject.uscc or ""]).status_code == 403
+    assert not BatchQuery.objects.exists()
+
+
+def test_agency_tokens_are_for_organisations_only() -> None:
+    from pubcredit.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as exc:
+        tokens.create_agency_token(f.person(), name="x", actor="test")
+    assert exc.value.field == "agency"
+    with pytest.raises(InvalidInput):
+        tokens.create_agency_token(f.org(name="杭州令牌测试有限公司"), name="  ", actor="test")
+
+
+# --- limits ----------------------------------------------------------------------------------
+
+def test_more_than_100000_codes_is_refused_naming_the_field(company: Company) -> None:
+    headers = agency_token(company.bank)
+    res = post(headers, ["91330106MA2X000000"] * (batch.MAX_CODES + 1))
+    assert res.status_code == 400
+    assert res.json()["field"] == "codes"
+    assert "100000" in res.json()["message"]
+    assert not BatchQuery.objects.exists()
+
+
+@pytest.mark.parametrize(("body", "content_type", "field"), [
+    (json.dumps({"codes": []}), "application/json", "codes"),
+    (json.dumps({"codes": "913301"}), "application/json", "codes"),
+    (json.dumps({"codes": [913301]}), "application/json", "codes"),
+    (json.dumps(["913301"]), "application/json", "codes"),
+    ("{not json", "application/json", "codes"),
+    (json.dumps({"codes": ["x"], "format": "xml"}), "application/json", "format"),
+    ("\n\n", "text/csv", "codes"),
+    ("<codes/>", "application/xml", "content-type"),
+])
+def test_malformed_requests_are_400_naming_the_field(company: Company, body: str, content_type: str,
+                                                     field: str) -> None:
+    res = post(agency_token(company.bank), body=body, content_type=content_type)
+    assert res.status_code == 400
+    assert res.json()["field"] == field
+
+
+def test_100000_codes_are_accepted() -> None:
+    agency = f.org(name="杭州大批量征信有限公司")
+    res = post(agency_token(agency), [f"9133010{i:011d}" for i in range(batch.MAX_CODES)])
+    assert res.status_code == 202
+    assert res.json()["progress"]["total"] == batch.MAX_CODES
+    assert BatchQuery.objects.get().parts_total == batch.MAX_CODES // batch.PART_SIZE
+
+
+# --- output formats --------------------------------------------------------------------------
+
+def test_jsonl_and_csv_results_parse(company: Company) -> None:
+    headers = agency_token(company.bank)
+    empty = f.org(name="杭州无记录有限公司")
+    codes = [company.subject.uscc or "", "bad", empty.uscc or "", f.uscc()]
+    res = post(headers, codes)
+    job = res.json()["id"]
+    run_worker()
+    lines = jsonl(job, headers)
+    assert [line["status"] for line in lines] == ["found", "invalid", "found", "not_found"]
+
+    res = results(job, headers, "csv")
+    assert res.status_code == 200
+    assert res["Content-Type"].startswith("text/csv")
+    assert res["Content-Disposition"].endswith(f'batch-query-{job}.csv"')
+    raw = b"".join(res.streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert list(rows[0]) == list(batch.CSV_COLUMNS)
+    items = [it for s in lines[0]["sections"] for it in s["items"]]
+    mine = [r for r in rows if r["line"] == "1"]
+    assert len(mine) == len(items)
+    assert {r["entry_code"] for r in mine} == {it["entry_code"] for it in items}
+    assert all(r["subject_name"] == "杭州报告测试有限公司" and r["reader_basis"] == "authorized" for r in mine)
+    donation = next(r for r in mine if r["entry_code"] == "charitable-donation")
+    assert donation["section"] == "trustworthy"
+    assert donation["levels"] == "public|authorized"
+    assert json.loads(donation["fields"]) == {f["name"]: f["value"] for it in items
+                                              if it["entry_code"] == "charitable-donation" for f in it["fields"]}
+    declared = next(r for r in mine if r["entry_code"] == "market-self-declared")
+    assert declared["marks"] == "自主申报"
+    assert [(r["line"], r["status"], r["entry_code"]) for r in rows if r["line"] != "1"] == [
+        ("2", "invalid", ""), ("3", "found", ""), ("4", "not_found", "")]
+    assert next(r for r in rows if r["line"] == "2")["reason"].startswith("统一社会信用代码无效")
+    assert results(job, headers, "pdf").status_code == 400
+
+
+# --- the same as the single report -----------------------------------------------------------
+
+def _random_city(rng: random.Random, company: Company) -> tuple[list[str], Subject]:
+    """A few organisations and persons with random records (every level, class, some expired, some
+    undated, some naming a person's ID number), relations, and authorisations to the bank."""
+    today = timezone.localdate()
+    versions = [*company.versions.values(),
+                version("penalty-cgj", "行政处罚信息（城市管理）", "adverse", "authorized"),
+                version("tax-credit-a", "纳税信用A级", "trustworthy", "public", disclosure_months=None)]
+    orgs = [f.org(name=f"杭州性质测试{i}有限公司") for i in range(6)]
+    people: list[tuple[Subject, str]] = []
+    for i in range(3):
+        rid = f.resident_id(birth=today.replace(year=1980 + i) - timedelta(days=i))
+        people.append((f.person(name=f"测试人{'甲乙丙'[i]}", code=rid), rid))
+    for org in orgs:
+        for role in rng.sample(["legal_rep", "director", "supervisor"], rng.randint(0, 2)):
+            subject_services.relate(organization=org, related=rng.choice(people)[0], role=role, actor="test")
+    subjects = orgs + [p for p, _ in people] + [company.subject]
+    for subject in subjects:
+        for _ in range(rng.randint(0, 7)):
+            v = rng.choice(versions)
+            data = {"CF_WSH": f"杭测〔{rng.randint(1, 10**6)}〕号", "CF_SY": rng.choice(["事实甲", "事实乙"]),
+                    "CF_JDRQ": "2025-01-01"}
+            if rng.random() < 0.4:
+                data["CF_FR_ZJHM"] = rng.choice(people)[1]
+            rec = rf.record(subject, v, decision=today - timedelta(days=rng.randint(0, 1500)), data=data)
+            if rng.random() < 0.1:
+                Record.objects.filter(pk=rec.pk).update(decision_date=None)
+    for subject in rng.sample(subjects[:-1], 5):
+        access_services.grant_authorization(subject=subject, grantee=company.bank, purpose="授信审查",
+                                            valid_from=today, valid_until=today + timedelta(days=9), actor="test")
+    codes = [o.uscc or "" for o in orgs] + [rid for _, rid in people] + [company.subject.uscc or ""]
+    return codes, orgs[0]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("reader", ["public_agency", "authorised_agency", "department_matter"])
+def test_batch_answers_equal_the_single_json_report(company: Company, seed: int, reader: str) -> None:
+    """Property: for random subjects, each batch line is the single report's content (subject, reader
+    basis, levels, sections) for the same requester, and the batch wrote the same query-log rows
+    as the single reads (but for the channel)."""
+    rng = random.Random(seed)
+    codes, _ = _random_city(rng, company)
+    params: dict[str, str] = {}
+    if reader == "public_agency":
+        headers = agency_token(f.org(name="杭州公开征信有限公司"))
+    elif reader == "authorised_agency":
+        headers = agency_token(company.bank)
+    else:
+        dept = DepartmentFactory()
+        access_services.define_matter(
+            department=dept, code="xk-shencha", name="行政许可审查", legal_basis="《行政许可法》", actor="test",
+            entries=[company.versions[k].entry for k in ("unpaid", "donation")])
+        headers = department_token(dept)
+        params = {"matter": "xk-shencha", "purpose": "行政许可审查"}
+    target = company.records["penalty"].pk
+    chosen = rng.sample(codes, 8)
+    marks = hooks.registered(hooks.MARK_SOURCES, lambda ids: {target: [rules.OBJECTION_MARK]} if target in ids else {})
+    concealed = hooks.registered(hooks.CONCEALMENT_SOURCES, lambda sid, ids: [i for i in ids if i % 2 == 0])
+    with marks, concealed:
+        lines = query(headers, chosen, params)
+        batch_logs = _log_rows("batch")
+        client = Client()
+        for line in lines:
+            assert line["status"] == "found"
+            single = client.get(f"/api/v1/subjects/{line['code']}/report", params, headers=headers)
+            assert single.status_code == 200
+            content = single.json()["content"]
+            for key in ("as_of", "subject", "reader", "levels", "sections"):
+                assert line[key] == content[key], key
+    assert batch_logs == _log_rows("api")
+    assert bool(batch_logs) is (reader != "public_agency")  # 8 of 10 subjects: some authorised the bank
+
+
+def _log_rows(channel: str) -> list[tuple[Any, ...]]:
+    return sorted(QueryLog.objects.filter(channel=channel).values_list(
+        "subject_id", "reader_kind", "reader_name", "levels", "entries", "purpose", "agency_id", "department_id",
+        "matter_id", "authorization_id"))
+
+
+# --- cost ------------------------------------------------------------------------------------
+
+def test_a_chunk_costs_the_same_queries_for_5_or_50_subjects(company: Company) -> None:
+    """Look-ups are batched: the number of queries per chunk does not grow with its subjects
+    (public reads: nothing to log)."""
+    agency = f.org(name="杭州计数征信有限公司")
+    headers = agency_token(agency)
+    orgs = [f.org(name=f"杭州计数测试{i}有限公司") for i in range(50)]
+    for org in orgs:
+        rf.record(org, company.versions["penalty"], decision=timezone.localdate() - timedelta(days=3))
+        rf.record(org, company.versions["basic"], decision=timezone.localdate() - timedelta(days=3))
+
+    def cost(n: int) -> int:
+        job = post(headers, [o.uscc or "" for o in orgs[:n]] + [f.uscc(), "bad"]).json()["id"]
+        with CaptureQueriesContext(connection) as ctx:
+            run_worker()
+        assert status_of(job, headers).json()["counts"]["found"] == n
+        return len(ctx.captured_queries)
+
+    assert cost(5) == cost(50)
