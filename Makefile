@@ -33,8 +33,13 @@ unit: install
 test: SYSTEM_DEPS_FLAGS = --browser
 test: lint check-migrations unit
 
+# Benchmarks, not tests: each writes its figures to var/bench/*.json (BENCH_ROWS to try smaller).
+BENCH_ROWS ?= 1000000
 bench: install
-	$(RUN) python -m tests.bench.run
+	$(RUN) python -m tests.bench.run --rows $(BENCH_ROWS)
+	$(RUN) python -m tests.bench.audit_verify --rows $(BENCH_ROWS)
+	$(RUN) python -m tests.bench.report_load
+	$(RUN) python -m tests.bench.batch_query
 
 clean-demo:
 	rm -rf var/

@@ -234,3 +234,20 @@ def test_reader_sees_exactly_their_levels(world: World, case: Callable[[World], 
         assert set(row.levels) == expected - {P}
         assert row.purpose
         assert row.channel == ("web" if path.endswith("page") else "api")
+
+
+def test_back_office_records_are_limited_to_the_officers_own_department(world: World) -> None:
+    """The admin is a read path too: an officer sees only records their department submitted."""
+    from django.contrib.auth.models import Permission
+
+    from tests.access.helpers import login_verified
+
+    own = world.versions["public"].entry.department
+    officer = _user(Role.OFFICER, department=own, is_staff=True)
+    officer.user_permissions.set(Permission.objects.filter(codename="view_record"))
+    c = Client()
+    login_verified(c, officer)
+    html = c.get("/admin/collection/record/").content.decode()
+    assert world.codes["public"] in html
+    assert world.codes["internal"] not in html
+    assert world.codes["authorized"] not in html

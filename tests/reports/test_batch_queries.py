@@ -177,21 +177,40 @@ def test_parts_run_separately_and_results_keep_input_order(company: Company, mon
     assert [line["status"] for line in lines] == ["found"] * 5 + ["invalid", "found", "not_found", "invalid"]
 
 
+def test_a_part_run_twice_neither_repeats_reads_nor_ends_the_job_early(company: Company,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "PART_SIZE", 2)
+    monkeypatch.setattr(batch, "CHUNK_SIZE", 1)
+    headers = agency_token(company.bank)
+    others = [f.org(name=f"杭州重跑测试{i}有限公司") for i in range(3)]
+    job = BatchQuery.objects.get(public_id=post(headers, [company.subject.uscc or ""] + [o.uscc or "" for o in others])
+                                 .json()["id"])
+    batch.run_part(job.pk, 0)
+    batch.run_part(job.pk, 0)  # e.g. enqueued again by an operator after a crash
+    job.refresh_from_db()
+    assert (job.status, job.done, job.found) == ("running", 2, 2)
+    assert QueryLog.objects.count() == 1  # the authorised read of the company, once
+    batch.run_part(job.pk, 1)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.found) == ("done", 4, 4)
+
+
 # --- per-line answers ------------------------------------------------------------------------
 
 def test_bad_unknown_and_repeated_codes_are_per_line_answers(company: Company) -> None:
     known = company.subject.uscc or ""
     bad_check = known[:-1] + ("0" if known[-1] != "0" else "1")
     unknown_org, unknown_person = f.uscc(), f.resident_id()
-    codes = [known, "12345", "", bad_check, unknown_org, unknown_person, f" {known.lower()} ", "110101199013"]
+    codes = [known, "12345", "", bad_check, unknown_org, unknown_person, f" {known.lower()} ", "110101199013", "12345",
+             "x" * 1000]
     lines = query(agency_token(company.bank), codes)
     by_line = {line["line"]: line for line in lines}
-    assert sorted(by_line) == list(range(1, 9))
+    assert sorted(by_line) == list(range(1, 11))
     assert by_line[1]["status"] == "found"
     assert by_line[1]["subject"]["code"] == known
-    for n in (2, 3, 4, 8):
+    for n in (2, 3, 4, 8, 9, 10):  # a repeated invalid code is invalid again, with its reason
         assert by_line[n]["status"] == "invalid"
-        assert by_line[n]["code"] == codes[n - 1]  # as given
+        assert by_line[n]["code"] == codes[n - 1][:64] + ("…" if n == 10 else "")  # as given (up to 64 characters)
         assert by_line[n]["field"] == "code"
     assert by_line[2]["reason"].startswith("统一社会信用代码无效")
     assert by_line[3]["reason"] == "请输入统一社会信用代码或身份证号码"
@@ -200,7 +219,7 @@ def test_bad_unknown_and_repeated_codes_are_per_line_answers(company: Company) -
     assert by_line[6]["status"] == "not_found"
     assert by_line[7] == {"line": 7, "code": codes[6], "status": "duplicate", "reason": "与第 1 行重复"}
     job = BatchQuery.objects.get()
-    assert (job.found, job.not_found, job.invalid, job.duplicates, job.done, job.total) == (1, 2, 4, 1, 8, 8)
+    assert (job.found, job.not_found, job.invalid, job.duplicates, job.done, job.total) == (1, 2, 6, 1, 10, 10)
     assert job.status == "done"
 
 
@@ -379,7 +398,9 @@ def test_malformed_requests_are_400_naming_the_field(company: Company, body: str
 
 def test_100000_codes_are_accepted() -> None:
     agency = f.org(name="杭州大批量征信有限公司")
-    res = post(agency_token(agency), [f"9133010{i:011d}" for i in range(batch.MAX_CODES)])
+    body = json.dumps({"codes": [f"   9133010{i:011d}   " for i in range(batch.MAX_CODES)]})
+    assert len(body) > 2.5 * 1024 * 1024  # more than Django's default limit for a request body read in memory
+    res = post(agency_token(agency), body=body)
     assert res.status_code == 202
     assert res.json()["progress"]["total"] == batch.MAX_CODES
     assert BatchQuery.objects.get().parts_total == batch.MAX_CODES // batch.PART_SIZE
@@ -444,7 +465,7 @@ def _random_city(rng: random.Random, company: Company) -> tuple[list[str], Subje
     for subject in subjects:
         for _ in range(rng.randint(0, 7)):
             v = rng.choice(versions)
-            data = {"CF_WSH": f"杭测〔{rng.randint(1, 10**6)}〕号", "CF_SY": rng.choice(["事实甲", "事实乙"]),
+            data = {"CF_WSH": f"杭测〔{rng.randint(1, 10**6)}〕号", "CF_SY": rng.choice(["事实甲", "事实乙", ""]),
                     "CF_JDRQ": "2025-01-01"}
             if rng.random() < 0.4:
                 data["CF_FR_ZJHM"] = rng.choice(people)[1]
@@ -497,6 +518,25 @@ def test_batch_answers_equal_the_single_json_report(company: Company, seed: int,
     assert bool(batch_logs) is (reader != "public_agency")  # 8 of 10 subjects: some authorised the bank
 
 
+@pytest.mark.parametrize("seed", [4, 5])
+def test_chunked_profiles_equal_single_profiles(company: Company, seed: int) -> None:
+    """``subjects.queries.profiles`` (the batch's read) gives each subject what ``profile`` gives: the
+    same records in the same order (undated first, newest first), relations, identity and basis —
+    for the public, for an authorised agency, and for each subject reading itself (full identity)."""
+    from pubcredit.access.readers import PUBLIC, Reader
+    from pubcredit.subjects import queries as subject_queries
+
+    rng = random.Random(seed)
+    codes, _ = _random_city(rng, company)
+    subjects = [subject_queries.subject_by_code(c) for c in codes]
+    today = timezone.localdate()
+    readers = [PUBLIC, company.bank_reader] + [Reader(kind="subject", subject_id=s.pk) for s in subjects[:3]]
+    for reader in readers:
+        many = subject_queries.profiles(subjects, reader=reader, today=today)
+        for subject in subjects:
+            assert many[subject.pk] == subject_queries.profile(subject, reader=reader, today=today)
+
+
 def _log_rows(channel: str) -> list[tuple[Any, ...]]:
     return sorted(QueryLog.objects.filter(channel=channel).values_list(
         "subject_id", "reader_kind", "reader_name", "levels", "entries", "purpose", "agency_id", "department_id",
@@ -523,3 +563,56 @@ def test_a_chunk_costs_the_same_queries_for_5_or_50_subjects(company: Company) -
         return len(ctx.captured_queries)
 
     assert cost(5) == cost(50)
+
+
+# --- the single report's JSON (rendered without re-validation since the load benchmark) ------
+
+@pytest.mark.parametrize("path", ["report", "special-report"])
+def test_report_json_still_matches_its_schema(company: Company, path: str) -> None:
+    from pubcredit.reports.schemas import ReportOut
+
+    target = company.records["penalty"].pk
+    with hooks.registered(hooks.MARK_SOURCES, lambda ids: {target: [rules.OBJECTION_MARK]} if target in ids else {}):
+        res = Client().get(f"/api/v1/subjects/{company.subject.uscc}/{path}", headers=agency_token(company.bank))
+    assert res.status_code == 200
+    assert res["Content-Type"] == "application/json; charset=utf-8"
+    body = res.json()
+    parsed = ReportOut.model_validate(body)
+    assert json.loads(parsed.model_dump_json(by_alias=True)) == body  # nothing missing, nothing extra
+    assert rules.content_digest(body["content"]) == body["verification"]["digest"]
+
+
+# --- the worker process ----------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_the_background_worker_runs_committed_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What ``pubcredit serve`` starts beside the server: ``pubcredit worker`` in child processes."""
+    import time
+
+    from pubcredit.cli.worker import start_background_worker
+
+    db = connection.settings_dict
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/"
+                                       f"{db['NAME']}")
+    agency = f.org(name="杭州进程测试征信有限公司")
+    target = f.org(name="杭州进程测试目标有限公司")
+    headers = agency_token(agency)
+    job = post(headers, [target.uscc or "", "bad"]).json()["id"]
+    child = start_background_worker(processes=2)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and status_of(job, headers).json()["status"] != "done":
+            time.sleep(0.2)
+        assert child.poll() is None
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
+    assert status_of(job, headers).json()["counts"] == {"found": 1, "not_found": 0, "invalid": 1, "duplicates": 0}
+    assert [line["status"] for line in jsonl(job, headers)] == ["found", "invalid"]
+
+
+def test_worker_command_refuses_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    from pubcredit.cli import main
+
+    assert main(["worker", "--processes", "0"]) == 2
+    assert capsys.readouterr().err.startswith("pubcredit: error: --processes")

@@ -12,8 +12,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ["demo", "serve", "migrate", "generate", "catalog", "workdays", "codes", "ingest", "users", "audit", "worker",
-            "manage"]
+COMMANDS = [
+    "demo", "serve", "migrate", "generate", "catalog", "workdays", "codes", "ingest", "users", "audit", "worker",
+    "manage",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,9 +5,11 @@ Rows change only through collection.services (officers upload at /officer/batche
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from pubcredit.adminkit import ReadOnlyAdmin
 from pubcredit.collection.models import Batch, BatchRejection, Consent, NameReview, Record
@@ -33,14 +35,32 @@ class RejectionInline(ReadOnlyAdmin, _RejectionInline):
 
 @admin.register(Batch)
 class BatchAdmin(ReadOnlyAdmin, _BatchAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Batch]:
+        return _own_department_only(request, super().get_queryset(request))
+
     list_display = ["id", "entry", "department", "channel", "status", "row_count", "accepted", "updated",
                     "unchanged", "rejected", "created_at"]
     list_filter = ["status", "channel", "department"]
     inlines = [RejectionInline]
 
 
+def _own_department_only(request: HttpRequest, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Art. 14 in the back-office: an officer sees only what their own department submitted.
+
+    Everything else a department may read goes through the application-list query paths
+    (matter + purpose, logged); the platform operator and auditors see all rows here.
+    """
+    user = request.user
+    if getattr(user, "is_superuser", False) or getattr(user, "role", "") in ("operator", "auditor"):
+        return qs
+    return qs.filter(department_id=getattr(user, "department_id", None) or 0)
+
+
 @admin.register(Record)
 class RecordAdmin(ReadOnlyAdmin, _RecordAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Record]:
+        return _own_department_only(request, super().get_queryset(request))
+
     list_display = ["id", "entry", "subject", "natural_key", "version", "status", "open_level", "decision_date",
                     "disclosure_until"]
     list_filter = ["status", "info_class", "open_level", "source"]

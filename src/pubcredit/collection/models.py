@@ -104,10 +104,14 @@ class Record(models.Model):
     collection so that reads need no join to decide who may see the row.
     """
 
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="records")
-    entry = models.ForeignKey(CatalogEntry, on_delete=models.PROTECT, related_name="records")
-    entry_version = models.ForeignKey(CatalogVersion, on_delete=models.PROTECT, related_name="records")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="records")
+    # No single-column indexes on these: (subject, status) and (entry, natural_key, version) lead
+    # with subject and entry, and a one-value-per-batch index on entry, version or department
+    # costs every bulk insert and lures the planner into scanning a whole entry per staged row.
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="records", db_index=False)
+    entry = models.ForeignKey(CatalogEntry, on_delete=models.PROTECT, related_name="records", db_index=False)
+    entry_version = models.ForeignKey(CatalogVersion, on_delete=models.PROTECT, related_name="records",
+                                      db_index=False)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="records", db_index=False)
     info_class = models.CharField(max_length=16, choices=InfoClass.choices)
     open_level = models.CharField(max_length=16, choices=OpenLevel.choices)
     source = models.CharField(max_length=16, choices=RecordSource.choices, default=RecordSource.PUBLIC)

@@ -20,20 +20,22 @@ background, one answer per code — each holding only what that requester may se
 
 A line is ``found`` (the report: subject, reader basis, levels, sections — what
 ``GET /api/v1/subjects/{code}/report`` gives in ``content``, unsigned), ``not_found`` (a valid
-code the platform does not know), ``invalid`` (with the reason), or ``duplicate`` (the same code
-as an earlier line, answered there and read once).
+code the platform does not know), ``invalid`` (with the reason), or ``duplicate`` (a valid code
+already on an earlier line, answered there and read once).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import json
 import math
 import uuid
 import zlib
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, Final
@@ -63,6 +65,10 @@ CSV_COLUMNS: Final = (
     "department", "decision_date", "disclosure_until", "marks", "fields",
 )
 NOT_FOUND_REASON: Final = "平台未收录该代码对应的信用主体"
+#: An answer repeats the code as given, up to this many characters (a code has 18).
+MAX_ECHO: Final = 64
+# Answers are plain JSON built here (no cycles): skipping the cycle check saves a fifth of the encoding.
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 # --- the request -----------------------------------------------------------------------------
@@ -178,8 +184,9 @@ def submit_batch_query(request: Request, *, reader: Reader, today: date | None =
         raise InvalidInput(f"一次最多查询 {MAX_CODES} 个代码，本次为 {total} 个", field="codes")
     subject_queries.common_visibility(reader, today=today or timezone.localdate())
     parts = math.ceil(len(request.codes) / PART_SIZE)
-    job = BatchQuery.objects.create(reader=asdict(reader), format=request.format, codes=request.codes, total=total,
-                                    parts_total=parts, created_by=reader.name or reader.kind, **owner)
+    job = BatchQuery.objects.create(reader=asdict(reader), format=request.format, codes=request.codes,
+                                    lines=len(request.codes), total=total, parts_total=parts,
+                                    created_by=reader.name or reader.kind, **owner)
     for part in range(parts):
         tasks.run_batch_query_part.enqueue(job.pk, part)
     _audit("reports:batch_query:submitted", job, actor=job.created_by,
@@ -189,12 +196,35 @@ def submit_batch_query(request: Request, *, reader: Reader, today: date | None =
 
 # --- processing ------------------------------------------------------------------------------
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while one chunk is answered.
+
+    A chunk builds millions of short-lived, acyclic dicts, lists and dataclasses (reports and
+    their JSON); they are freed by reference counting all the same, but the collector's full
+    passes over them cost a third of a worker's CPU. Cycles made meanwhile are collected once it
+    runs again, after the chunk. Process-wide: meant for the worker, not a threaded web server.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _echo(raw: str) -> str:
+    return raw if len(raw) <= MAX_ECHO else raw[:MAX_ECHO] + "…"
+
+
 def _normal(code: str) -> str:
-    return "".join(code.split()).upper()
+    return code.strip().upper()  # as ``parse_code`` reads it: the same text is the same code, valid or not
 
 
 def _first_lines(codes: Sequence[str | None]) -> dict[str, int]:
-    """For each code (ignoring case and spaces), the index of its first line."""
+    """For each code (ignoring case and surrounding spaces), the index of its first line."""
     first: dict[str, int] = {}
     for i, code in enumerate(codes):
         if code is not None:
@@ -218,11 +248,13 @@ def _begin_part(job_id: int) -> BatchQuery | None:
 
 @transaction.atomic
 def _end_part(job_id: int) -> None:
-    """Count a finished part; running → done with the last one."""
+    """Count a finished part; running → done once every chunk is stored (counted, not assumed, so a
+    part run twice cannot finish a job early)."""
     job = BatchQuery.objects.select_for_update().defer("codes").get(pk=job_id)
     job.parts_done += 1
     fields = ["parts_done"]
-    if job.parts_done >= job.parts_total and job.status == BatchQueryStatus.RUNNING:
+    stored = BatchQueryChunk.objects.filter(job_id=job_id).count()
+    if stored >= math.ceil(job.lines / CHUNK_SIZE) and job.status == BatchQueryStatus.RUNNING:
         job.status = BatchQueryStatus.DONE
         job.finished_at = timezone.now()
         fields += ["status", "finished_at"]
@@ -261,7 +293,8 @@ def run_part(job_id: int, part: int) -> None:
         as_of = job.as_of or timezone.localdate()
         for start in range(lo, hi, CHUNK_SIZE):
             if start // CHUNK_SIZE not in stored:
-                _answer_chunk(job_id, reader, codes, start, min(hi, start + CHUNK_SIZE), first, as_of)
+                with _cyclic_gc_paused():
+                    _answer_chunk(job_id, reader, codes, start, min(hi, start + CHUNK_SIZE), first, as_of)
     except BaseException as exc:
         _fail(job_id, exc)
         raise
@@ -278,16 +311,19 @@ def _answer_chunk(job_id: int, reader: Reader, codes: Sequence[str | None], star
         raw = codes[i]
         if raw is None:
             continue
+        try:
+            code = subject_queries.parse_code(raw)
+        except InvalidInput as exc:  # every invalid line says why, repeated or not
+            lines.append({"line": i + 1, "code": _echo(raw), "status": "invalid", "field": "code",
+                          "reason": exc.message})
+            counts["invalid"] += 1
+            continue
         earlier = first[_normal(raw)]
         if earlier != i:
             lines.append({"line": i + 1, "code": raw, "status": "duplicate", "reason": f"与第 {earlier + 1} 行重复"})
             counts["duplicates"] += 1
             continue
-        try:
-            parsed[i] = subject_queries.parse_code(raw)
-        except InvalidInput as exc:
-            lines.append({"line": i + 1, "code": raw, "status": "invalid", "field": "code", "reason": exc.message})
-            counts["invalid"] += 1
+        parsed[i] = code
     known = subject_queries.subjects_by_codes(parsed.values())
     subjects = list({s.pk: s for s in known.values()}.values())
     reports = report_queries.assemble_reports(subjects, reader=reader, today=as_of)
@@ -303,7 +339,7 @@ def _answer_chunk(job_id: int, reader: Reader, codes: Sequence[str | None], star
                       "sections": content["sections"]})
         counts["found"] += 1
     lines.sort(key=lambda line: int(line["line"]))
-    text = "".join(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in lines)
+    text = "".join(_ENCODER.encode(line) + "\n" for line in lines)
     BatchQueryChunk.objects.create(job_id=job_id, seq=start // CHUNK_SIZE, lines=len(lines),
                                    data=zlib.compress(text.encode("utf-8"), 1))
     BatchQuery.objects.filter(pk=job_id).update(done=F("done") + len(lines),

@@ -109,6 +109,7 @@ class BatchQuery(models.Model):
                               default=BatchQueryFormat.JSONL)
     # One entry per line as received: the code as given, or null for a blank line of an upload.
     codes = models.JSONField(_("查询代码"))
+    lines = models.PositiveIntegerField(_("行数"))  # input lines, blank ones included: the chunks to answer
     total = models.PositiveIntegerField(_("代码数"))
     done = models.PositiveIntegerField(_("已处理"), default=0)
     found = models.PositiveIntegerField(_("查得"), default=0)

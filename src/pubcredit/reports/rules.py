@@ -181,7 +181,8 @@ def apply_marks(items: Sequence[Item], marks: Mapping[int, Iterable[str]]) -> li
             found.append(SELF_DECLARED_MARK)
         if it.record_id is not None:
             found.extend(marks.get(it.record_id, ()))
-        out.append(replace(it, marks=tuple(dict.fromkeys(found))))
+        marked = tuple(dict.fromkeys(found))
+        out.append(it if marked == it.marks else replace(it, marks=marked))  # most items carry no mark: no copy
     return out
 
 
