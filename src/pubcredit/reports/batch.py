@@ -156,13 +156,13 @@ def _owner(reader: Reader) -> dict[str, int]:
     raise NotPermitted("批量查询须使用信用服务机构或部门的接口令牌")
 
 
-def _audit(event: str, job: BatchQuery, *, actor: str, data: dict[str, Any]) -> None:
+def _audit(event: str, job: BatchQuery, *, actor: str, channel: str, data: dict[str, Any]) -> None:
     from django.apps import apps
 
     if apps.is_installed("pubcredit.audit"):
         from pubcredit.audit.services import record_event
 
-        record_event(event, actor=actor, object_type="batch_query", object_id=str(job.public_id), channel="api",
+        record_event(event, actor=actor, object_type="batch_query", object_id=str(job.public_id), channel=channel,
                      data=data)
 
 
@@ -189,7 +189,7 @@ def submit_batch_query(request: Request, *, reader: Reader, today: date | None =
                                     created_by=reader.name or reader.kind, **owner)
     for part in range(parts):
         tasks.run_batch_query_part.enqueue(job.pk, part)
-    _audit("reports:batch_query:submitted", job, actor=job.created_by,
+    _audit("reports:batch_query:submitted", job, actor=job.created_by, channel="api",
            data={"codes": total, "format": job.format, "matter": reader.matter, "purpose": reader.purpose})
     return job
 
@@ -260,7 +260,7 @@ def _end_part(job_id: int) -> None:
         fields += ["status", "finished_at"]
     job.save(update_fields=fields)
     if job.status == BatchQueryStatus.DONE:
-        _audit("reports:batch_query:completed", job, actor="worker",
+        _audit("reports:batch_query:completed", job, actor="worker", channel="task",
                data={"found": job.found, "not_found": job.not_found, "invalid": job.invalid,
                      "duplicates": job.duplicates})
 
