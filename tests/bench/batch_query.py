@@ -26,7 +26,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +51,15 @@ def make_codes(total: int, rng: random.Random) -> tuple[list[str], dict[str, int
         encrypted = (Subject.objects.filter(kind=SubjectKind.NATURAL_PERSON).order_by("id")
                      .values_list("resident_id_enc", flat=True)[: n_known - len(known)])
         known += [pii.decrypt_resident_id(bytes(e)) for e in encrypted]
-    unknown = [make_uscc(rng, region_code="330110") if i % 2 else
-               make_resident_id(rng, region_code="330106", birth_date=date(1990, 1, 1), sex="F")
-               for i in range(n_unknown)]
+    taken = set(known)
+    unknown: list[str] = []
+    while len(unknown) < n_unknown:  # distinct, and none of them known
+        born = date(1960, 1, 1) + timedelta(days=rng.randrange(15000))
+        code = (make_uscc(rng, region_code="330110") if len(unknown) % 2 else
+                make_resident_id(rng, region_code="330106", birth_date=born, sex="F"))
+        if code not in taken:
+            taken.add(code)
+            unknown.append(code)
     invalid = [rng.choice([k[:-1] + ("0" if k[-1] != "0" else "1"), k[:10], "91330106MA2X" + "?" * 6, "", "N/A"])
                for k in rng.sample(known, n_invalid)]
     repeats = rng.sample(known, n_repeat)

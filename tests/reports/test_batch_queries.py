@@ -135,6 +135,10 @@ def test_job_goes_queued_running_done_with_the_worker(company: Company) -> None:
     assert done["finished_at"]
     assert done["results"]["csv"].endswith(f"/batch-queries/{body['id']}/results?format=csv")
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    from pubcredit.audit.models import AuditEntry
+
+    events = list(AuditEntry.objects.filter(object_type="batch_query").order_by("id").values_list("event", "channel"))
+    assert events == [("reports:batch_query:submitted", "api"), ("reports:batch_query:completed", "task")]
 
 
 def test_results_before_done_are_a_conflict(company: Company) -> None:
