@@ -7,12 +7,10 @@ Exit status 2 if any code is invalid. Needs no database.
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import date
 
 from pubcredit.codes import CodeError, mask_resident_id, validate_resident_id, validate_uscc
-
-PERSON_SHAPE = re.compile(r"^\d{17}[\dXx]$")
+from pubcredit.codes.identify import identify_code
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,19 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _check_one(code: str, kind: str, today: date) -> tuple[bool, str]:
     text = code.strip().upper()
-    as_person = kind == "resident_id" or (kind == "auto" and PERSON_SHAPE.match(text) is not None)
     try:
-        if as_person:
-            try:
-                info = validate_resident_id(text, today=today)
-            except CodeError as person_error:
-                if kind != "auto":
-                    raise
-                try:  # an all-digit USCC is possible: try that before giving up
-                    u = validate_uscc(text)
-                except CodeError:
-                    raise person_error from None
-                return True, f"OK  统一社会信用代码 {u.code} 登记管理机关行政区划 {u.region_code}"
+        if kind == "auto":
+            kind = identify_code(text, today=today).kind
+        if kind == "resident_id":
+            info = validate_resident_id(text, today=today)
             sex = "男" if info.sex == "M" else "女"
             notes = "".join(f"；注意：{w.message}" for w in info.warnings)
             return True, (f"OK  身份证号码 {mask_resident_id(info.code)} 地区 {info.region_code} "
@@ -48,6 +38,7 @@ def _check_one(code: str, kind: str, today: date) -> tuple[bool, str]:
         notes = "".join(f"；注意：{w.message}" for w in u.warnings)
         return True, f"OK  统一社会信用代码 {u.code} 登记管理机关行政区划 {u.region_code}{notes}"
     except CodeError as exc:
+        as_person = getattr(exc, "code_kind", kind) == "resident_id"
         shown = mask_resident_id(text) if as_person and len(text) == 18 else text
         return False, f"INVALID  {shown}: {exc}"
 

@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from pubcredit.access import services as access_services
 from pubcredit.access.readers import PUBLIC_ONLY, Reader, Visibility, sees_full_identity, visibility
-from pubcredit.codes import CodeError, mask_name, validate_resident_id, validate_uscc
+from pubcredit.codes import CodeError, mask_name
+from pubcredit.codes.identify import identify_code
 from pubcredit.collection.queries import CLASS_ORDER, RecordView, visible_records
 from pubcredit.errors import InvalidInput, NotFound
 from pubcredit.subjects import pii
 from pubcredit.subjects.models import ORGANIZATION_KINDS, RelationRole, Subject, SubjectKind
 
 CODE_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
-PERSON_SHAPE = re.compile(r"^\d{17}[\dX]$")
 # Roles whose holder's name is public registration information of the organisation.
 PUBLIC_NAME_ROLES = (RelationRole.LEGAL_REP, RelationRole.PRINCIPAL)
 
@@ -31,27 +31,16 @@ class ParsedCode:
 
 
 def parse_code(raw: str) -> ParsedCode:
-    """Tell a USCC from a resident ID number and validate it; InvalidInput says what is wrong.
-
-    A string that could be either is tried as both; a resident-ID-shaped string that is not a
-    valid ID is reported with the resident-ID reason, anything else with the USCC reason.
-    """
+    """Tell a USCC from a resident ID number and validate it; InvalidInput says what is wrong."""
     code = (raw or "").strip().upper()
     if not code:
         raise InvalidInput("请输入统一社会信用代码或身份证号码", field="code")
     try:
-        return ParsedCode("uscc", validate_uscc(code).code)
+        found = identify_code(code, today=timezone.localdate())
     except CodeError as exc:
-        uscc_error = exc.with_traceback(None)  # the reason, not the frames: no cycle pinning the caller
-    if PERSON_SHAPE.match(code):
-        try:
-            return ParsedCode("resident_id", validate_resident_id(code, today=timezone.localdate()).code)
-        except CodeError as exc:
-            # Report whichever reading got further: a USCC whose only fault is its check
-            # character, or a string whose region cannot begin an ID number, is a USCC.
-            if uscc_error.kind != "check_character" and exc.kind != "region":
-                raise InvalidInput(f"身份证号码无效：{exc}", field="code") from exc
-    raise InvalidInput(f"统一社会信用代码无效：{uscc_error}", field="code")
+        what = "身份证号码" if getattr(exc, "code_kind", "") == "resident_id" else "统一社会信用代码"
+        raise InvalidInput(f"{what}无效：{exc.with_traceback(None)}", field="code") from None
+    return ParsedCode(found.kind, found.code)
 
 
 def subject_by_code(raw: str) -> Subject:
