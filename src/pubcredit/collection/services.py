@@ -242,19 +242,31 @@ def _execute(sql: str, params: Iterable[Any] = ()) -> int:
         return max(int(cur.rowcount), 0)
 
 
+#: Planner settings for the set-based statements of a chunk (restored after each chunk).
+_PROBE_SETTINGS = {
+    # Within the batch's transaction the records table grows faster than its statistics, so the
+    # planner would read every active record of the entry (or every subject) into a hash table
+    # once per chunk, which grows with the table: index probes per staged row instead.
+    "enable_seqscan": "off", "enable_hashjoin": "off", "enable_mergejoin": "off",
+    # A chunk's statements are run once: compiling them (100-200 ms each) never pays back.
+    "jit": "off",
+    # DISTINCT ON and the like sort a whole chunk: in memory, not in temporary files.
+    "work_mem": "64MB",
+}
+
+
 @contextmanager
 def _index_probes() -> Iterator[None]:
-    """Plan the set-based statements as index probes into records and subjects.
-
-    Within the batch's transaction the records table grows faster than its statistics: the
-    planner would otherwise scan it once per staged row. Staging tables are scanned regardless.
-    """
-    previous = _fetch("SELECT current_setting('enable_seqscan')")[0][0]
-    _execute("SET LOCAL enable_seqscan = off")
+    """Plan the set-based statements as index probes into records and subjects (one round trip each way)."""
+    names = list(_PROBE_SETTINGS)
+    previous = _fetch("SELECT " + ", ".join(f"current_setting('{n}')" for n in names))[0]
+    _fetch("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
+           [v for n in names for v in (n, _PROBE_SETTINGS[n])])
     try:
         yield
     finally:
-        _execute(f"SET LOCAL enable_seqscan = {'on' if previous == 'on' else 'off'}")
+        _fetch("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
+               [v for n, old in zip(names, previous, strict=True) for v in (n, str(old))])
 
 
 def _register_subjects(table: str, got: _Chunk, *, batch: Batch, actor: str) -> int:
@@ -302,7 +314,7 @@ def _name_reviews(table: str, batch: Batch) -> int:
     changes = NameChange._meta.db_table
     parts = [
         f"""SELECT min(s.row_number), x.id, s.name, x.name FROM {table} s
-              JOIN {subject_table} x ON x.{column} = s.{staged}
+              CROSS JOIN LATERAL (SELECT y.id, y.name FROM {subject_table} y WHERE y.{column} = s.{staged} LIMIT 1) x
             WHERE s.ok AND s.{staged} IS NOT NULL AND s.name <> '' AND s.name <> x.name
               AND NOT EXISTS (SELECT 1 FROM {changes} c WHERE c.subject_id = x.id AND c.old_name = s.name)
             GROUP BY x.id, s.name, x.name"""
@@ -355,36 +367,45 @@ def _relate(relations: list[tuple[str, Relation]], *, batch: Batch, actor: str) 
 
 
 def _merge(table: str, batch: Batch, version: CatalogVersion, now: Any) -> tuple[int, int]:
-    """Supersede changed records and insert new versions, set-based. Returns (inserted, superseded)."""
+    """Supersede changed records and insert new versions, set-based. Returns (inserted, superseded).
+
+    One index probe per staged row finds the key's active record (``LIMIT 1`` inside ``LATERAL``
+    keeps the staged rows on the outer side whatever the statistics say); only the keys found
+    are kept, so a first load writes next to nothing here. The partial unique index on active
+    records remains the guarantee: two active versions of a key cannot commit.
+    """
     records = Record._meta.db_table
     subjects = Subject._meta.db_table
-    sup = f"{table}_sup"
-    _execute(f"CREATE TEMP TABLE {sup} (natural_key text PRIMARY KEY, version integer) ON COMMIT DROP")
-    superseded = _execute(
-        f"""WITH u AS (
-                UPDATE {records} r SET status = %s, status_changed_at = %s, status_reason = %s
-                FROM {table} s
-                WHERE s.ok AND r.entry_id = %s AND r.status = %s AND r.natural_key = s.natural_key
-                  AND r.content_hash <> s.content_hash
-                RETURNING r.natural_key, r.version)
-            INSERT INTO {sup} SELECT natural_key, version FROM u""",
-        [RecordStatus.SUPERSEDED, now, f"由报送批次 #{batch.pk} 更正", version.entry_id, RecordStatus.ACTIVE])
+    hits = f"{table}_hits"
+    _execute(f"CREATE TEMP TABLE {hits} (row_number integer PRIMARY KEY, old_id bigint NOT NULL, "
+             "old_version integer NOT NULL, changed boolean NOT NULL) ON COMMIT DROP")
+    found = _execute(
+        f"""INSERT INTO {hits} (row_number, old_id, old_version, changed)
+            SELECT s.row_number, r.id, r.version, r.content_hash <> s.content_hash FROM {table} s
+            CROSS JOIN LATERAL (SELECT x.id, x.version, x.content_hash FROM {records} x
+                                WHERE x.entry_id = %s AND x.status = %s AND x.natural_key = s.natural_key
+                                LIMIT 1) r
+            WHERE s.ok""", [version.entry_id, RecordStatus.ACTIVE])
+    superseded = 0
+    if found:
+        superseded = _execute(
+            f"""UPDATE {records} SET status = %s, status_changed_at = %s, status_reason = %s
+                WHERE id = ANY(ARRAY(SELECT old_id FROM {hits} WHERE changed))""",
+            [RecordStatus.SUPERSEDED, now, f"由报送批次 #{batch.pk} 更正"])
     inserted = _execute(
         f"""INSERT INTO {records} (subject_id, entry_id, entry_version_id, department_id, info_class, open_level,
                 source, natural_key, version, status, data, content_hash, decision_date, disclosure_until,
                 collected_at, batch_id, status_reason, status_changed_at)
-            SELECT COALESCE(so.id, sp.id), %s, %s, %s, %s, %s, %s, s.natural_key, COALESCE(p.version, 0) + 1, %s,
+            SELECT COALESCE(so.id, sp.id), %s, %s, %s, %s, %s, %s, s.natural_key, COALESCE(h.old_version, 0) + 1, %s,
                    s.data, s.content_hash, s.decision_date, s.disclosure_until, %s, %s, '', NULL
             FROM {table} s
+            LEFT JOIN {hits} h ON h.row_number = s.row_number
             LEFT JOIN {subjects} so ON s.uscc IS NOT NULL AND so.uscc = s.uscc
             LEFT JOIN {subjects} sp ON s.id_hash IS NOT NULL AND sp.resident_id_hash = s.id_hash
-            LEFT JOIN {sup} p ON p.natural_key = s.natural_key
-            WHERE s.ok AND NOT EXISTS (
-                SELECT 1 FROM {records} r
-                WHERE r.entry_id = %s AND r.status = %s AND r.natural_key = s.natural_key)""",
+            WHERE s.ok AND (h.row_number IS NULL OR h.changed)""",
         [version.entry_id, version.pk, batch.department_id, version.entry.info_class, version.open_level,
-         RecordSource.PUBLIC, RecordStatus.ACTIVE, now, batch.pk, version.entry_id, RecordStatus.ACTIVE])
-    _execute(f"DROP TABLE {sup}")
+         RecordSource.PUBLIC, RecordStatus.ACTIVE, now, batch.pk])
+    _execute(f"DROP TABLE {hits}")
     return inserted, superseded
 
 
@@ -415,11 +436,10 @@ def _process(*, version: CatalogVersion, department: Department, rows: Iterable[
             if number:
                 _execute(f"TRUNCATE {table}")
             _copy_chunk(table, chunk)
-            _execute(f"ANALYZE {table}")
             with _index_probes():
                 _register_subjects(table, chunk, batch=batch, actor=actor)
                 inserted, superseded = _merge(table, batch, version, now)
-            _name_reviews(table, batch)
+                _name_reviews(table, batch)
             _relate(chunk.relations, batch=batch, actor=actor)
             rejected_total += _execute(
                 f"""INSERT INTO {BatchRejection._meta.db_table} (batch_id, row_number, field, reason, raw)
