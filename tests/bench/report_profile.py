@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"status {response.status_code}, {len(response.content)} bytes, {len(captured)} statements:")
         for q in captured.captured_queries:
             print(f"  {q['time']}s  {q['sql'][:160]}")
+        plain = [c for c in codes if c not in set(chosen)][: len(chosen)]
+        wall, cpu = time.perf_counter(), time.process_time()
+        for code in plain:
+            client.get(f"/api/v1/subjects/{code}/report")
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"not profiled, {len(plain)} other codes: {wall / len(plain) * 1000:.2f} ms each, of which "
+              f"{cpu / len(plain) * 1000:.2f} ms CPU in this process")
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
