@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from pubcredit.access.readers import Reader
@@ -76,11 +77,17 @@ _INSERT_FIELDS = ("code", "kind", "subject", "subject_name_public", "subject_cod
                   "parameters", "content_digest", "signature", "key_id", "issued_at")
 
 
+def _field(name: str) -> Field[Any, Any]:
+    found = IssuedReport._meta.get_field(name)
+    assert isinstance(found, Field)  # noqa: S101 - the names above are concrete columns
+    return found
+
+
 @cache
 def _insert_sql() -> str:
     meta = IssuedReport._meta
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(meta.get_field(name).column) for name in _INSERT_FIELDS)
+    columns = ", ".join(qn(_field(name).column) for name in _INSERT_FIELDS)
     values = ", ".join("%s::jsonb" if name == "parameters" else "%s" for name in _INSERT_FIELDS)
     return (f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({values}) "
             f"ON CONFLICT DO NOTHING RETURNING {qn(meta.pk.column)}")
@@ -89,7 +96,7 @@ def _insert_sql() -> str:
 def _insert(row: IssuedReport) -> bool:
     """Insert ``row`` unless its content digest (or, never expected, its random code) is taken: one
     statement, no savepoint. Sets ``row.pk`` and returns True when it was inserted."""
-    values = [json.dumps(row.parameters) if name == "parameters" else getattr(row, IssuedReport._meta.get_field(name).attname)
+    values = [json.dumps(row.parameters) if name == "parameters" else getattr(row, _field(name).attname)
               for name in _INSERT_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(), values)

@@ -126,8 +126,9 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None,
     full = sees_full_identity(vis)
     relations: list[RelationView] = []
     if subject.kind in ORGANIZATION_KINDS:
-        relations = [_relation_view(rel.role, rel.related.name, rel.related.kind, rel.related.uscc, full=full)
-                     for rel in subject.relations.select_related("related").order_by("role", "id")]
+        relations = [_relation_view(role, name, kind, uscc, full=full) for role, name, kind, uscc in
+                     subject.relations.order_by("role", "id").values_list("role", "related__name", "related__kind",
+                                                                          "related__uscc")]
     grouped: dict[str, list[RecordView]] = {c: [] for c in CLASS_ORDER}
     records = visible_records(subject.pk, levels=vis.levels, entries=vis.entries, today=today, full_identity=full)
     if select is not None:
