@@ -147,7 +147,12 @@ def _queries_for(fn: Any) -> int:
 
 def test_report_assembly_query_count_does_not_grow_with_records(company: Company,
                                                                  django_assert_num_queries: Any) -> None:
-    # public: relations + records; agency: + authorisation, agency name, query log (+ audit row)
+    # public: relations + records; agency: + authorisation, agency name, query log (+ audit row). The
+    # catalog versions' field specs are read once per process (the first report may read them).
+    for name in ("penalty", "donation"):  # the versions of the records added below are among those read
+        rf.record(company.subject, company.versions[name], decision=timezone.localdate() - timedelta(days=9))
+    queries.assemble_report(company.subject, reader=PUBLIC)
+    queries.assemble_report(company.subject, reader=company.own)
     with django_assert_num_queries(2):
         queries.assemble_report(company.subject, reader=PUBLIC)
     before_public = _queries_for(lambda: queries.assemble_report(company.subject, reader=PUBLIC))
@@ -173,3 +178,38 @@ def test_same_content_is_the_same_issued_report_and_new_content_a_new_one(compan
     assert changed.row.pk != first.row.pk
     assert IssuedReport.objects.count() == 3
     assert QueryLog.objects.count() == 1  # the bank's read; each non-public read is logged once
+
+
+def test_reissuing_the_same_content_signs_and_audits_it_once(company: Company) -> None:
+    from pubcredit.audit.models import AuditEntry
+
+    first = services.issue_report(company.subject, reader=PUBLIC)
+    again = services.issue_report(company.subject, reader=PUBLIC)
+    assert (again.row.pk, again.row.signature, again.row.issued_at) == (first.row.pk, first.row.signature,
+                                                                          first.row.issued_at)
+    assert AuditEntry.objects.filter(event="reports:report:issued").count() == 1
+    assert again.canonical == rules.canonical_json(again.content).encode("utf-8")
+    assert rules.digest_of(again.canonical) == first.row.content_digest
+
+
+def test_field_specs_of_a_published_version_are_decoded_once_and_of_a_draft_every_time(
+        company: Company, django_assert_num_queries: Any) -> None:
+    from pubcredit.catalog.models import CatalogVersion, VersionState
+    from pubcredit.collection import queries as record_queries
+
+    published = company.versions["penalty"]
+    assert published.state == VersionState.PUBLISHED
+    record_queries.field_specs([published.pk])
+    with django_assert_num_queries(0):
+        kept = record_queries.field_specs([published.pk])[published.pk]
+    assert [f.name for f in kept] == [s["name"] for s in published.fields]
+    # A draft's fields may still change (catalog.services.update_draft): read again each time.
+    draft = company.versions["donation"]
+    CatalogVersion.objects.filter(pk=draft.pk).update(state=VersionState.DRAFT)
+    record_queries._FIELD_SPECS.pop(draft.pk, None)
+    record_queries.field_specs([draft.pk])
+    relabelled = [{**s, "label": "改后的" + s.get("label", s["name"])} for s in draft.fields]
+    CatalogVersion.objects.filter(pk=draft.pk).update(fields=relabelled)
+    with django_assert_num_queries(1):
+        fresh = record_queries.field_specs([draft.pk])[draft.pk]
+    assert [f.label for f in fresh] == [s["label"] for s in relabelled]

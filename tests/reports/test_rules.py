@@ -27,6 +27,34 @@ def test_canonical_json_refuses_non_json_values() -> None:
         rules.canonical_json({"x": float("nan")})
 
 
+def test_canonical_bytes_are_exactly_the_canonical_json_of_report_content() -> None:
+    # Every character class a record field may carry: controls (short and \\u escapes), quotes and
+    # backslashes, DEL, line/paragraph separators, CJK, an Extension B name character, the last BMP
+    # and astral code points; keys that sort differently by bytes and by code points would differ too.
+    tricky = "".join(chr(i) for i in range(0x80)) + "\u2028\u2029\u00e9杭州𠀀\ud7ff\ue000\uffff\U0010ffff\x85"
+    content = {"z": [tricky, 0, -(2**62), 2**62, True, False, None, {"b": "\\", "a": '"'}], "é": 1, "e": 2,
+               "𠀀": 3, "\uffff": 4, "": 0, "nested": {"fields": [{"name": "x", "label": "名称", "value": tricky}]}}
+    assert rules.canonical_bytes(content) == rules.canonical_json(content).encode("utf-8")
+    assert rules.digest_of(rules.canonical_bytes(content)) == rules.content_digest(content)
+
+
+def test_canonical_bytes_of_a_real_report_match_and_refuse_non_json() -> None:
+    item = rules.Item(entry_code="penalty-market", entry_name="行政处罚", info_class="adverse", department="市监局",
+                      decision_date=date(2025, 3, 1), disclosure_until=None, open_level="public", source="public",
+                      fields=(("doc", "文书号", "杭市监罚〔2025〕1号\n"),), marks=(rules.OBJECTION_MARK,), record_id=7,
+                      version=2)
+    report = rules.Report(kind=rules.ReportKind.FULL, as_of=date(2025, 3, 2),
+                          subject=rules.SubjectBlock("某公司", "91330100MA2XXXXXXX", "legal_person", "法人", "330100",
+                                                     "杭州市", True, (("legal_rep", "法定代表人", "张三", ""),)),
+                          reader=rules.ReaderBlock("public", "社会公众"), levels=("public",),
+                          sections=(rules.Section("adverse", (item,)),), notes=rules.STANDARD_NOTES)
+    assert rules.canonical_bytes(report.content()) == rules.canonical_json(report.content()).encode("utf-8")
+    with pytest.raises(TypeError):
+        rules.canonical_bytes({"d": date(2025, 1, 1)})
+    with pytest.raises(TypeError):
+        rules.canonical_bytes({"d": datetime(2025, 1, 1, tzinfo=UTC)})
+
+
 def test_verification_codes_are_16_unambiguous_characters() -> None:
     codes = {rules.new_verification_code() for _ in range(200)}
     assert len(codes) == 200

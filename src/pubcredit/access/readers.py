@@ -90,10 +90,10 @@ def visibility(reader: Reader, subject_id: int, *, today: date | None = None) ->
         auth = (Authorization.objects.filter(subject_id=subject_id, grantee_id=reader.agency_id,
                                              revoked_at__isnull=True, valid_from__lte=today,
                                              valid_until__gte=today)
-                .order_by("-valid_until").first())
+                .order_by("-valid_until").values_list("id", "purpose").first())
         if auth is not None:
             return Visibility(levels=frozenset({PUBLIC_LEVEL, OpenLevel.AUTHORIZED.value}),
-                              authorization_id=auth.pk, purpose=auth.purpose)
+                              authorization_id=auth[0], purpose=auth[1])
     if reader.kind == "officer" and reader.matter:
         if not reader.purpose.strip():
             raise InvalidInput("依政务应用清单查询须说明查询用途", field="purpose")

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+import orjson
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from pubcredit.access.readers import Reader
 from pubcredit.codes import mask_resident_id
@@ -50,6 +52,56 @@ def _display(value: Any, spec: dict[str, Any], *, full_identity: bool) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a catalog version as records show it, decoded once per version (not per record)."""
+
+    name: str
+    label: str
+    spec: dict[str, Any]
+    plain: bool  # shown as str(value): neither a resident ID nor an enum with labels
+
+    def show(self, value: Any, *, full_identity: bool) -> str:
+        return str(value) if self.plain else _display(value, self.spec, full_identity=full_identity)
+
+
+def _compile(specs: list[dict[str, Any]] | None) -> tuple[FieldSpec, ...]:
+    return tuple(FieldSpec(s["name"], s.get("label", s["name"]), s,
+                           plain=s.get("type") not in ("resident_id", "enum")) for s in specs or ())
+
+
+# Field specs of catalog versions past draft, by version id. Only a draft's fields can change
+# (catalog.services.update_draft), so a published or retired version's decoded specs hold for
+# the life of the process; drafts are read again every time.
+_FIELD_SPECS: dict[int, tuple[FieldSpec, ...]] = {}
+_FIELD_SPECS_MAX = 4096
+
+
+def field_specs(version_ids: Iterable[int]) -> dict[int, tuple[FieldSpec, ...]]:
+    """The fields of these catalog versions, in catalog order, decoded: at most one query, none
+    when every version is already known."""
+    from pubcredit.catalog.models import CatalogVersion, VersionState
+
+    wanted = set(version_ids)
+    out = {vid: _FIELD_SPECS[vid] for vid in wanted if vid in _FIELD_SPECS}
+    missing = wanted - out.keys()
+    if missing:
+        if len(_FIELD_SPECS) > _FIELD_SPECS_MAX:
+            _FIELD_SPECS.clear()
+        for vid, state, specs in CatalogVersion.objects.filter(pk__in=missing).values_list("id", "state", "fields"):
+            out[vid] = _compile(specs)
+            if state != VersionState.DRAFT:
+                _FIELD_SPECS[vid] = out[vid]
+    return out
+
+
+def shown_fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], *, full_identity: bool) -> list[FieldValue]:
+    """A record's non-empty fields, in catalog order, as shown to a reader (resident IDs masked unless
+    ``full_identity``; enum values with their labels)."""
+    return [FieldValue(f.name, f.label, f.show(value, full_identity=full_identity))
+            for f in specs if (value := data.get(f.name)) is not None and value != ""]
+
+
 def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entries: Iterable[str] | None = None,
                     full_identity: bool = False) -> list[RecordView]:
     """Active records of a subject at the given open levels, still within disclosure.
@@ -58,6 +110,9 @@ def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entr
     ``entries`` is given, only of those catalog entries (an application-list matter, Art. 27).
     Adverse information past its disclosure period is no longer disclosed (Art. 36; Zhejiang
     rule of 5 years by default, set per catalog entry).
+
+    One query (plus one for catalog versions not seen before by this process); the record data
+    is decoded with orjson and each version's field specs once.
     """
     other_levels = [lv for lv in levels if lv != "public"]
     allowed = Q(open_level="public")
@@ -66,27 +121,22 @@ def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entr
         if entries is not None:
             extra &= Q(entry__code__in=list(entries))
         allowed |= extra
-    rows = (
+    rows = list(
         Record.objects.filter(allowed, subject_id=subject_id, status=RecordStatus.ACTIVE)
         .filter(Q(disclosure_until__isnull=True) | Q(disclosure_until__gte=today))
-        .select_related("entry", "entry_version", "department")
         .order_by("-decision_date", "-id")
+        .values_list("id", "entry__code", "entry__name", "entry_version_id", "department__name", "info_class",
+                     "open_level", "source", "decision_date", "disclosure_until", "version",
+                     Cast("data", output_field=TextField()))
     )
-    out: list[RecordView] = []
-    for r in rows:
-        specs = r.entry_version.fields or []
-        shown = [
-            FieldValue(s["name"], s.get("label", s["name"]), _display(r.data.get(s["name"]), s,
-                                                                     full_identity=full_identity))
-            for s in specs
-            if s["name"] in r.data and r.data.get(s["name"]) not in (None, "")
-        ]
-        out.append(RecordView(
-            id=r.pk, entry_code=r.entry.code, entry_name=r.entry.name, info_class=r.info_class,
-            open_level=r.open_level, source=r.source, department=r.department.name,
-            decision_date=r.decision_date, disclosure_until=r.disclosure_until, version=r.version, fields=shown,
-        ))
-    return out
+    specs_of = field_specs({r[3] for r in rows})
+    loads = orjson.loads
+    return [
+        RecordView(id=rid, entry_code=code, entry_name=entry_name, info_class=info_class, open_level=level,
+                   source=source, department=department, decision_date=decided, disclosure_until=until,
+                   version=version, fields=shown_fields(specs_of[vid], loads(data), full_identity=full_identity))
+        for rid, code, entry_name, vid, department, info_class, level, source, decided, until, version, data in rows
+    ]
 
 
 def count_records() -> int:

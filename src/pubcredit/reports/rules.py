@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Final, Protocol, TypeVar
 
+import orjson
+
 # --- content, canonical form, digest, signed message --------------------------------------
 
 REPORT_FORMAT: Final = "pubcredit.report/1"
@@ -35,6 +37,31 @@ def canonical_json(content: Mapping[str, Any]) -> str:
 def content_digest(content: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of the canonical JSON of the report content, UTF-8 encoded."""
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+# Dates and dataclasses are refused as by ``json``; subclasses of str and int (Django's choices) are
+# written as their value, as ``json`` writes them.
+_ORJSON_CANONICAL: Final = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _not_json(value: object) -> Any:
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def canonical_bytes(content: Mapping[str, Any]) -> bytes:
+    """``canonical_json(content).encode("utf-8")``, several times faster: what issuing digests, and
+    what the JSON answer embeds as its ``content``.
+
+    For a report's content (``Report.content()``: strings, integers, booleans, null, lists and
+    objects with string keys — never floats) the bytes are identical to ``canonical_json``'s
+    (pinned by tests); anything outside JSON raises ``TypeError`` as ``canonical_json`` does.
+    """
+    return orjson.dumps(content, default=_not_json, option=_ORJSON_CANONICAL)
+
+
+def digest_of(canonical: bytes) -> str:
+    """SHA-256 (hex) of canonical bytes (``canonical_bytes``): the report's content digest."""
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def issued_at_text(at: datetime) -> str:

@@ -8,12 +8,15 @@ code — which is what lets its PDF be rendered once and served from the cache a
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from pubcredit.access.readers import Reader
@@ -28,14 +31,20 @@ _CODE_ATTEMPTS = 5
 
 @dataclass(frozen=True)
 class Issued:
-    """A report as handed out: its content and the issued row that vouches for it."""
+    """A report as handed out: its content, the canonical bytes of that content (what was digested,
+    and what the JSON answer embeds) and the issued row that vouches for it."""
 
     report: Report
     row: IssuedReport
+    body: bytes = b""
 
     @property
     def content(self) -> dict[str, Any]:
         return self.report.content()
+
+    @property
+    def canonical(self) -> bytes:
+        return self.body or rules.canonical_bytes(self.content)
 
     @property
     def code(self) -> str:
@@ -63,12 +72,49 @@ def _audit(row: IssuedReport, *, actor: str) -> None:
                                                       "reader_basis": row.reader_basis, "as_of": row.as_of.isoformat()})
 
 
+# The columns ``_insert`` writes, in order; the statement is built once from the model's metadata.
+_INSERT_FIELDS = ("code", "kind", "subject", "subject_name_public", "subject_code_public", "reader_basis", "as_of",
+                  "parameters", "content_digest", "signature", "key_id", "issued_at")
+
+
+def _field(name: str) -> Field[Any, Any]:
+    found = IssuedReport._meta.get_field(name)
+    assert isinstance(found, Field)  # noqa: S101 - the names above are concrete columns
+    return found
+
+
+@cache
+def _insert_sql() -> str:
+    meta = IssuedReport._meta
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(_field(name).column) for name in _INSERT_FIELDS)
+    values = ", ".join("%s::jsonb" if name == "parameters" else "%s" for name in _INSERT_FIELDS)
+    return (f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({values}) "
+            f"ON CONFLICT DO NOTHING RETURNING {qn(meta.pk.column)}")
+
+
+def _insert(row: IssuedReport) -> bool:
+    """Insert ``row`` unless its content digest (or, never expected, its random code) is taken: one
+    statement, no savepoint. Sets ``row.pk`` and returns True when it was inserted."""
+    values = [json.dumps(row.parameters) if name == "parameters" else getattr(row, _field(name).attname)
+              for name in _INSERT_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), values)
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    row.pk = found[0]
+    row._state.adding = False
+    row._state.db = connection.alias
+    return True
+
+
 def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], actor: str,
-           now: datetime | None) -> IssuedReport:
-    digest = rules.content_digest(report.content())
-    existing = IssuedReport.objects.filter(content_digest=digest).first()
-    if existing is not None:
-        return existing
+           now: datetime | None) -> tuple[IssuedReport, bytes]:
+    """The issued row of this content: inserted and signed now, or the one issued before (same
+    digest). Returns it with the canonical bytes of the content."""
+    body = rules.canonical_bytes(report.content())
+    digest = rules.digest_of(body)
     issued_at = (now or timezone.now()).replace(microsecond=0)
     key = signing.platform_key()
     # What the verify page publishes about the subject: a person's name and code masked.
@@ -76,22 +122,19 @@ def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], acto
     for _ in range(_CODE_ATTEMPTS):
         code = rules.new_verification_code()
         message = rules.signed_message(code=code, digest=digest, subject_code=public.code, issued_at=issued_at)
-        try:
-            with transaction.atomic():
-                row = IssuedReport.objects.create(
-                    code=code, kind=report.kind, subject=subject, subject_name_public=public.name,
-                    subject_code_public=public.code, reader_basis=report.reader.basis, as_of=report.as_of,
-                    parameters=parameters, content_digest=digest, signature=signing.sign(key, message),
-                    key_id=key.key_id, issued_at=issued_at,
-                )
-        except IntegrityError:
-            # Either the same content was issued meanwhile (use it) or the random code collided (retry).
-            existing = IssuedReport.objects.filter(content_digest=digest).first()
-            if existing is not None:
-                return existing
-            continue
-        _audit(row, actor=actor)
-        return row
+        row = IssuedReport(
+            code=code, kind=report.kind, subject=subject, subject_name_public=public.name,
+            subject_code_public=public.code, reader_basis=report.reader.basis, as_of=report.as_of,
+            parameters=parameters, content_digest=digest, signature=signing.sign(key, message),
+            key_id=key.key_id, issued_at=issued_at,
+        )
+        if _insert(row):
+            _audit(row, actor=actor)
+            return row, body
+        # Either the same content was issued before (use it) or the random code collided (retry).
+        existing = IssuedReport.objects.filter(content_digest=digest).first()
+        if existing is not None:
+            return existing, body
     raise RuntimeError("could not draw an unused verification code")  # 80 random bits: never expected
 
 
@@ -104,8 +147,8 @@ def issue_report(subject: Subject, *, reader: Reader, today: date | None = None,
     Raises what ``queries.assemble_report`` raises.
     """
     report = queries.assemble_report(subject, reader=reader, today=today)
-    row = _store(report, subject=subject, parameters={}, actor=reader.name or reader.kind, now=now)
-    return Issued(report, row)
+    row, body = _store(report, subject=subject, parameters={}, actor=reader.name or reader.kind, now=now)
+    return Issued(report, row, body)
 
 
 @transaction.atomic
@@ -119,8 +162,9 @@ def issue_special_report(subject: Subject, *, reader: Reader, date_from: date | 
     today = today or timezone.localdate()
     request = queries.special_request(date_from=date_from, date_to=date_to, classes=classes, today=today)
     report = queries.assemble_special_report(subject, reader=reader, request=request, today=today)
-    row = _store(report, subject=subject, parameters=request.parameters(), actor=reader.name or reader.kind, now=now)
-    return Issued(report, row)
+    row, body = _store(report, subject=subject, parameters=request.parameters(), actor=reader.name or reader.kind,
+                       now=now)
+    return Issued(report, row, body)
 
 
 def pdf_of(issued: Issued, *, verify_url: str) -> bytes:

@@ -126,8 +126,9 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None,
     full = sees_full_identity(vis)
     relations: list[RelationView] = []
     if subject.kind in ORGANIZATION_KINDS:
-        relations = [_relation_view(rel.role, rel.related.name, rel.related.kind, rel.related.uscc, full=full)
-                     for rel in subject.relations.select_related("related").order_by("role", "id")]
+        relations = [_relation_view(role, name, kind, uscc, full=full) for role, name, kind, uscc in
+                     subject.relations.order_by("role", "id").values_list("role", "related__name", "related__kind",
+                                                                          "related__uscc")]
     grouped: dict[str, list[RecordView]] = {c: [] for c in CLASS_ORDER}
     records = visible_records(subject.pk, levels=vis.levels, entries=vis.entries, today=today, full_identity=full)
     if select is not None:
@@ -272,9 +273,9 @@ def _visible_records_of(vis_by: Mapping[int, Visibility], *, today: date) -> dic
     catalog order, resident IDs masked unless the reader is the person) and in its order: newest
     decision first (undated first, as PostgreSQL sorts them), then newest id.
     """
-    from pubcredit.catalog.models import CatalogEntry, CatalogVersion, Department
+    from pubcredit.catalog.models import CatalogEntry, Department
     from pubcredit.collection.models import Record, RecordStatus
-    from pubcredit.collection.queries import FieldValue, _display
+    from pubcredit.collection.queries import field_specs, shown_fields
 
     out: dict[int, list[RecordView]] = {}
     if not vis_by:
@@ -290,9 +291,8 @@ def _visible_records_of(vis_by: Mapping[int, Visibility], *, today: date) -> dic
     rows.sort(key=lambda r: (r[8] is None, r[8] or date.min, r[0]), reverse=True)
     entries = {i: (c, n) for i, c, n in CatalogEntry.objects.filter(pk__in={r[2] for r in rows})
                .values_list("id", "code", "name")}
-    # Per catalog version, its fields in order as (name, label, spec): looked up once, not once per record.
-    versions = CatalogVersion.objects.filter(pk__in={r[3] for r in rows}).values_list("id", "fields")
-    fields_of = {vid: [(s["name"], s.get("label", s["name"]), s) for s in specs or []] for vid, specs in versions}
+    # Per catalog version, its fields in order, decoded once (and kept by the process past draft).
+    fields_of = field_specs({r[3] for r in rows})
     departments = dict(Department.objects.filter(pk__in={r[4] for r in rows}).values_list("id", "name"))
     full_by = {sid: sees_full_identity(v) for sid, v in vis_by.items()}
     for rid, sid, entry_id, version_id, dept_id, info_class, level, source, decided, until, version, data in rows:
@@ -300,9 +300,7 @@ def _visible_records_of(vis_by: Mapping[int, Visibility], *, today: date) -> dic
         if not vis_by[sid].allows(level, code):
             continue
         full = full_by[sid]
-        shown = [FieldValue(name, label, _display(value, spec, full_identity=full))
-                 for name, label, spec in fields_of[version_id]
-                 if (value := data.get(name)) not in (None, "")]
+        shown = shown_fields(fields_of[version_id], data, full_identity=full)
         out.setdefault(sid, []).append(RecordView(
             id=rid, entry_code=code, entry_name=entry_name, info_class=info_class, open_level=level, source=source,
             department=departments[dept_id], decision_date=decided, disclosure_until=until, version=version,
