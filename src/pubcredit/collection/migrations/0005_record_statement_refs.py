@@ -18,7 +18,6 @@ Same guarantees for INSERT, UPDATE and DELETE; TRUNCATE of a referenced table is
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 REFS = [("subject_id", "subjects_subject"), ("entry_id", "catalog_catalogentry"),
         ("entry_version_id", "catalog_catalogversion"), ("department_id", "catalog_department"),
         ("batch_id", "collection_batch")]
