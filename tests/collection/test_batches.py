@@ -508,3 +508,16 @@ def test_no_resident_id_in_clear_anywhere_after_ingesting(dept: Department) -> N
     for rid in (subject_id, rep_id, officer_id, bad_id):
         assert _tables_containing(rid) == []
         assert _tables_containing(rid[6:14] + rid[14:]) == []
+
+
+def test_text_with_copy_control_characters_is_stored_as_sent(dept: Department) -> None:
+    """Backslashes, tabs, line breaks and quotes inside values survive the staging COPY intact."""
+    facts = '经查，当事人\t销售"过期"食品\\第1批\r\n第2批\\N'
+    batch = submit(dept, [penalty_row(CF_SY=facts, CF_WFXW="违反\\规定\n第三十四条"),
+                          penalty_row(CF_SY=facts, CF_JDRQ="2025-13-01")])
+    assert (batch.accepted, batch.rejected) == (1, 1)
+    record = Record.objects.get(batch=batch)
+    assert record.data["CF_SY"] == facts
+    assert record.data["CF_WFXW"] == "违反\\规定\n第三十四条"
+    rejection = BatchRejection.objects.get(batch=batch)
+    assert rejection.raw["CF_SY"] == facts

@@ -110,7 +110,12 @@ class _Done:
 
 
 def _text(value: str | None) -> str:
-    return _NULL if value is None else value.translate(_COPY_ESCAPES)
+    if value is None:
+        return _NULL
+    # translate() walks a dict per character (slow on CJK text): only when there is anything to escape.
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
 
 
 def _day(value: date | None) -> str:
@@ -247,7 +252,9 @@ _PROBE_SETTINGS = {
     # Within the batch's transaction the records table grows faster than its statistics, so the
     # planner would read every active record of the entry (or every subject) into a hash table
     # once per chunk, which grows with the table: index probes per staged row instead.
-    "enable_seqscan": "off", "enable_hashjoin": "off", "enable_mergejoin": "off",
+    # Every statement touching records or subjects is written as a LATERAL or scalar probe;
+    # joins among the chunk's own temporary tables may hash.
+    "enable_seqscan": "off",
     # A chunk's statements are run once: compiling them (100-200 ms each) never pays back.
     "jit": "off",
     # DISTINCT ON and the like sort a whole chunk: in memory, not in temporary files.
@@ -269,26 +276,50 @@ def _index_probes() -> Iterator[None]:
                [v for n, old in zip(names, previous, strict=True) for v in (n, str(old))])
 
 
+def _who_sql(table: str) -> str:
+    return (f"CREATE TEMP TABLE {table}_who (code text NOT NULL, uscc text, id_hash text, name text NOT NULL, "
+            "kind text, first_row integer NOT NULL, subject_id bigint, known_name text) ON COMMIT DROP")
+
+
+def _identify(table: str) -> None:
+    """Fill the chunk's subject map: one row per distinct (code, name) of the accepted rows.
+
+    One index probe per distinct code (not per row) finds the subject and its known name; the
+    map then serves registration, name reviews and the records' subject ids.
+    """
+    who = f"{table}_who"
+    subjects = Subject._meta.db_table
+    _execute(f"TRUNCATE {who}")
+    _execute(
+        f"""INSERT INTO {who} (code, uscc, id_hash, name, kind, first_row, subject_id, known_name)
+            SELECT g.code, g.uscc, g.id_hash, g.name, g.kind, g.first_row, x.id, x.name
+            FROM (SELECT COALESCE(uscc, id_hash) AS code, min(uscc) AS uscc, min(id_hash) AS id_hash,
+                         COALESCE(name, '') AS name, min(kind) AS kind, min(row_number) AS first_row
+                  FROM {table} WHERE ok GROUP BY 1, 4) g
+            LEFT JOIN LATERAL (SELECT y.id, y.name FROM {subjects} y
+                               WHERE (g.uscc IS NOT NULL AND y.uscc = g.uscc)
+                                  OR (g.uscc IS NULL AND y.resident_id_hash = g.id_hash) LIMIT 1) x ON true""")
+
+
 def _register_subjects(table: str, got: _Chunk, *, batch: Batch, actor: str) -> int:
     """Create the unknown subjects named by accepted rows and relations, unverified (Art. 3)."""
+    who = f"{table}_who"
     subject_table = Subject._meta.db_table
     orgs = _fetch(
-        f"""SELECT DISTINCT ON (s.uscc) s.kind, s.uscc, s.name FROM {table} s
-            WHERE s.ok AND s.uscc IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM {subject_table} x WHERE x.uscc = s.uscc)
-            ORDER BY s.uscc, s.row_number""")
+        f"""SELECT DISTINCT ON (w.uscc) w.kind, w.uscc, w.name FROM {who} w
+            WHERE w.subject_id IS NULL AND w.uscc IS NOT NULL ORDER BY w.uscc, w.first_row""")
     organizations = [(str(k), str(u), str(n or "")) for k, u, n in orgs]
-    persons = got.persons
     relations = got.relations
     related_orgs = {r.uscc: r.name for _, r in relations if r.uscc}
     related_people = {r.id_hash: (r.resident_id, r.name) for _, r in relations if r.id_hash and r.resident_id}
-    wanted_hashes = list(persons) + [h for h in related_people if h not in persons]
-    known: set[str] = set()
-    if wanted_hashes:
+    unknown = {str(h) for (h,) in _fetch(f"SELECT DISTINCT id_hash FROM {who} WHERE subject_id IS NULL "
+                                         "AND id_hash IS NOT NULL")} if got.persons else set()
+    people = [got.persons[h] for h in got.persons if h in unknown]
+    extra = [h for h in related_people if h not in got.persons]
+    if extra:
         known = {str(h) for (h,) in _fetch(
-            f"SELECT resident_id_hash FROM {subject_table} WHERE resident_id_hash = ANY(%s)", [wanted_hashes])}
-    people = [persons[h] for h in persons if h not in known]
-    people += [(str(rid), name) for h, (rid, name) in related_people.items() if h not in known and h not in persons]
+            f"SELECT resident_id_hash FROM {subject_table} WHERE resident_id_hash = ANY(%s)", [extra])}
+        people += [(str(related_people[h][0]), related_people[h][1]) for h in extra if h not in known]
     if related_orgs:
         staged = {u for _, u, _ in organizations}
         present = {str(u) for (u,) in _fetch(f"SELECT uscc FROM {subject_table} WHERE uscc = ANY(%s)",
@@ -299,9 +330,17 @@ def _register_subjects(table: str, got: _Chunk, *, batch: Batch, actor: str) -> 
                 organizations.append((kind, code, name))
     if not organizations and not people:
         return 0
-    return subject_services.bulk_register_unverified(organizations=organizations, persons=people,
-                                                     source=f"报送批次 #{batch.pk}", actor=actor,
-                                                     codes_checked=True)
+    created = subject_services.bulk_register_unverified(organizations=organizations, persons=people,
+                                                        source=f"报送批次 #{batch.pk}", actor=actor,
+                                                        codes_checked=True)
+    _execute(
+        f"""UPDATE {who} w SET subject_id = f.id, known_name = (SELECT y.name FROM {subject_table} y WHERE y.id = f.id)
+            FROM (SELECT v.code, (SELECT y.id FROM {subject_table} y
+                                   WHERE (v.uscc IS NOT NULL AND y.uscc = v.uscc)
+                                      OR (v.uscc IS NULL AND y.resident_id_hash = v.id_hash) LIMIT 1) AS id
+                  FROM (SELECT DISTINCT code, uscc, id_hash FROM {who} WHERE subject_id IS NULL) v) f
+            WHERE w.subject_id IS NULL AND w.code = f.code""")
+    return created
 
 
 def _comparable(name: str) -> str:
@@ -310,16 +349,11 @@ def _comparable(name: str) -> str:
 
 def _name_reviews(table: str, batch: Batch) -> int:
     """Flag submitted names that contradict the name known for the code (never silently merged)."""
-    subject_table = Subject._meta.db_table
     changes = NameChange._meta.db_table
-    parts = [
-        f"""SELECT min(s.row_number), x.id, s.name, x.name FROM {table} s
-              CROSS JOIN LATERAL (SELECT y.id, y.name FROM {subject_table} y WHERE y.{column} = s.{staged} LIMIT 1) x
-            WHERE s.ok AND s.{staged} IS NOT NULL AND s.name <> '' AND s.name <> x.name
-              AND NOT EXISTS (SELECT 1 FROM {changes} c WHERE c.subject_id = x.id AND c.old_name = s.name)
-            GROUP BY x.id, s.name, x.name"""
-        for column, staged in (("uscc", "uscc"), ("resident_id_hash", "id_hash"))]
-    candidates = sorted(_fetch(" UNION ALL ".join(parts)))
+    candidates = sorted(_fetch(
+        f"""SELECT w.first_row, w.subject_id, w.name, w.known_name FROM {table}_who w
+            WHERE w.subject_id IS NOT NULL AND w.name <> '' AND w.name <> w.known_name
+              AND NOT EXISTS (SELECT 1 FROM {changes} c WHERE c.subject_id = w.subject_id AND c.old_name = w.name)"""))
     if not candidates:
         return 0
     open_reviews = set(NameReview.objects.filter(subject_id__in={c[1] for c in candidates}, resolved_at__isnull=True)
@@ -375,7 +409,6 @@ def _merge(table: str, batch: Batch, version: CatalogVersion, now: Any) -> tuple
     records remains the guarantee: two active versions of a key cannot commit.
     """
     records = Record._meta.db_table
-    subjects = Subject._meta.db_table
     hits = f"{table}_hits"
     _execute(f"CREATE TEMP TABLE {hits} (row_number integer PRIMARY KEY, old_id bigint NOT NULL, "
              "old_version integer NOT NULL, changed boolean NOT NULL) ON COMMIT DROP")
@@ -396,12 +429,11 @@ def _merge(table: str, batch: Batch, version: CatalogVersion, now: Any) -> tuple
         f"""INSERT INTO {records} (subject_id, entry_id, entry_version_id, department_id, info_class, open_level,
                 source, natural_key, version, status, data, content_hash, decision_date, disclosure_until,
                 collected_at, batch_id, status_reason, status_changed_at)
-            SELECT COALESCE(so.id, sp.id), %s, %s, %s, %s, %s, %s, s.natural_key, COALESCE(h.old_version, 0) + 1, %s,
+            SELECT w.subject_id, %s, %s, %s, %s, %s, %s, s.natural_key, COALESCE(h.old_version, 0) + 1, %s,
                    s.data, s.content_hash, s.decision_date, s.disclosure_until, %s, %s, '', NULL
             FROM {table} s
+            JOIN {table}_who w ON w.code = COALESCE(s.uscc, s.id_hash) AND w.name = COALESCE(s.name, '')
             LEFT JOIN {hits} h ON h.row_number = s.row_number
-            LEFT JOIN {subjects} so ON s.uscc IS NOT NULL AND so.uscc = s.uscc
-            LEFT JOIN {subjects} sp ON s.id_hash IS NOT NULL AND sp.resident_id_hash = s.id_hash
             WHERE s.ok AND (h.row_number IS NULL OR h.changed)""",
         [version.entry_id, version.pk, batch.department_id, version.entry.info_class, version.open_level,
          RecordSource.PUBLIC, RecordStatus.ACTIVE, now, batch.pk])
@@ -424,33 +456,35 @@ def _process(*, version: CatalogVersion, department: Department, rows: Iterable[
     _execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x5043, version.entry_id])
     table = f"collection_stage_{batch.pk}"
     _execute(_stage_sql(table))
+    _execute(_who_sql(table))
     rows_total = ok_total = inserted_total = superseded_total = rejected_total = 0
     producer = _Producer(rows, validator, column_map)
     producer.start()
     try:
-        for number, chunk in enumerate(producer.chunks()):
-            if isinstance(chunk, _Done):
-                if not batch.columns and chunk.columns:
-                    batch.columns = chunk.columns
-                continue
-            if number:
-                _execute(f"TRUNCATE {table}")
-            _copy_chunk(table, chunk)
-            with _index_probes():
+        with _index_probes():
+            for number, chunk in enumerate(producer.chunks()):
+                if isinstance(chunk, _Done):
+                    if not batch.columns and chunk.columns:
+                        batch.columns = chunk.columns
+                    continue
+                if number:
+                    _execute(f"TRUNCATE {table}")
+                _copy_chunk(table, chunk)
+                _identify(table)
                 _register_subjects(table, chunk, batch=batch, actor=actor)
                 inserted, superseded = _merge(table, batch, version, now)
                 _name_reviews(table, batch)
-            _relate(chunk.relations, batch=batch, actor=actor)
-            rejected_total += _execute(
-                f"""INSERT INTO {BatchRejection._meta.db_table} (batch_id, row_number, field, reason, raw)
-                    SELECT %s, row_number, coalesce(field, ''), reason, raw FROM {table} WHERE NOT ok
-                    ORDER BY row_number""", [batch.pk])
-            rows_total += chunk.rows
-            ok_total += chunk.ok
-            inserted_total += inserted
-            superseded_total += superseded
-            if progress is not None:
-                progress(chunk.rows)
+                _relate(chunk.relations, batch=batch, actor=actor)
+                rejected_total += _execute(
+                    f"""INSERT INTO {BatchRejection._meta.db_table} (batch_id, row_number, field, reason, raw)
+                        SELECT %s, row_number, coalesce(field, ''), reason, raw FROM {table} WHERE NOT ok
+                        ORDER BY row_number""", [batch.pk])
+                rows_total += chunk.rows
+                ok_total += chunk.ok
+                inserted_total += inserted
+                superseded_total += superseded
+                if progress is not None:
+                    progress(chunk.rows)
     finally:
         producer.stop.set()
     _execute(f"DROP TABLE {table}")

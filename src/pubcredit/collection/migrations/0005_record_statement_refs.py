@@ -22,19 +22,24 @@ REFS = [("subject_id", "subjects_subject"), ("entry_id", "catalog_catalogentry")
         ("entry_version_id", "catalog_catalogversion"), ("department_id", "catalog_department"),
         ("batch_id", "collection_batch")]
 
-_CHECKS = "\n".join(
-    f"""  IF missing IS NULL THEN
-    SELECT '{column}=' || d.ref INTO missing
-      FROM (SELECT DISTINCT {column} AS ref FROM new_rows WHERE {column} IS NOT NULL) d
-     WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = d.ref) LIMIT 1;
-  END IF;""" for column, table in REFS)
+_COLUMNS = ", ".join(column for column, _ in REFS)
+_CHECKS = "\n      UNION ALL\n".join(
+    f"""      SELECT '{column}=' || d.ref FROM (SELECT DISTINCT {column} AS ref FROM refs WHERE {column} IS NOT NULL) d
+       WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = d.ref)""" for column, table in REFS)
 
 FORWARD = [
-    f"""CREATE FUNCTION collection_record_refs_check() RETURNS trigger LANGUAGE plpgsql AS $$
+    # One pass over the statement's rows (DISTINCT of the five references: about one row per
+    # subject), then one primary-key probe per distinct value; planned as probes whatever the
+    # statistics of the referenced tables say.
+    f"""CREATE FUNCTION collection_record_refs_check() RETURNS trigger LANGUAGE plpgsql
+    SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
   missing text;
 BEGIN
+  WITH refs AS MATERIALIZED (SELECT DISTINCT {_COLUMNS} FROM new_rows)
+  SELECT m INTO missing FROM (
 {_CHECKS}
+  ) AS problems(m) LIMIT 1;
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION 'collection_record: % does not exist', missing USING ERRCODE = 'foreign_key_violation';
   END IF;
