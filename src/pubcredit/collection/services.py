@@ -123,9 +123,10 @@ def _day(value: date | None) -> str:
 
 
 def _stage_sql(table: str) -> str:
-    return (f"CREATE TEMP TABLE {table} (row_number integer NOT NULL, ok boolean NOT NULL, natural_key text, "
-            "content_hash text, data jsonb, uscc text, id_hash text, name text, kind text, decision_date date, "
-            "disclosure_until date, field text, reason text, raw jsonb) ON COMMIT DROP")
+    return (f"CREATE TEMP TABLE {table} (row_number integer NOT NULL, ok boolean NOT NULL, "
+            'natural_key text COLLATE "C", content_hash text, data jsonb, uscc text, id_hash text, name text, '
+            "kind text, decision_date date, disclosure_until date, field text, reason text, raw jsonb) "
+            "ON COMMIT DROP")
 
 
 class _Producer(threading.Thread):
@@ -292,13 +293,15 @@ def _identify(table: str) -> None:
     _execute(f"TRUNCATE {who}")
     _execute(
         f"""INSERT INTO {who} (code, uscc, id_hash, name, kind, first_row, subject_id, known_name)
-            SELECT g.code, g.uscc, g.id_hash, g.name, g.kind, g.first_row, x.id, x.name
+            SELECT g.code, g.uscc, g.id_hash, g.name, g.kind, g.first_row, COALESCE(o.id, p.id),
+                   COALESCE(o.name, p.name)
             FROM (SELECT COALESCE(uscc, id_hash) AS code, min(uscc) AS uscc, min(id_hash) AS id_hash,
                          COALESCE(name, '') AS name, min(kind) AS kind, min(row_number) AS first_row
                   FROM {table} WHERE ok GROUP BY 1, 4) g
             LEFT JOIN LATERAL (SELECT y.id, y.name FROM {subjects} y
-                               WHERE (g.uscc IS NOT NULL AND y.uscc = g.uscc)
-                                  OR (g.uscc IS NULL AND y.resident_id_hash = g.id_hash) LIMIT 1) x ON true""")
+                               WHERE g.uscc IS NOT NULL AND y.uscc = g.uscc LIMIT 1) o ON true
+            LEFT JOIN LATERAL (SELECT y.id, y.name FROM {subjects} y
+                               WHERE g.uscc IS NULL AND y.resident_id_hash = g.id_hash LIMIT 1) p ON true""")
 
 
 def _register_subjects(table: str, got: _Chunk, *, batch: Batch, actor: str) -> int:
