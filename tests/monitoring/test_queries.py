@@ -171,6 +171,19 @@ def test_only_entries_in_force_are_listed(late_dept: dict[str, Any]) -> None:
     assert (result.rows_received, result.rows_rejected) == (20, 2)  # the department's totals still count it
 
 
+def test_market_information_entries_have_no_schedule(late_dept: dict[str, Any]) -> None:
+    """Art. 15, 17: market information is written by the platform (self-declared, agency-shared), not submitted."""
+    before = queries.department_quality("shichangjianguan", today=TODAY).late_entries
+    assert before == 4  # nothing submitted in the fixture: all four department entries are late
+    for code in ("market-self-declared", "market-agency-shared"):
+        _version(late_dept["dept"], code, "realtime", since=date(2024, 1, 2))
+    result = queries.department_quality("shichangjianguan", today=TODAY)
+    assert not {"market-self-declared", "market-agency-shared"} & set(_by_code(result))
+    assert result.late_entries == before
+    overview = {d.department_code: d for d in queries.departments_overview(TODAY).departments}
+    assert overview["shichangjianguan"].late_entries == before
+
+
 def test_unknown_and_malformed_codes_and_periods(db: None) -> None:
     with pytest.raises(NotFound):
         queries.department_quality("no-such-dept", today=TODAY)

@@ -40,9 +40,8 @@ from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from pubcredit.subjects import queries as subject_queries
 from pubcredit.subjects.models import ORGANIZATION_KINDS, Subject
 
-#: Catalog entries that hold market credit information (see docs/catalog.md).
-SELF_DECLARED_ENTRY: Final = "market-self-declared"
-AGENCY_SHARED_ENTRY: Final = "market-agency-shared"
+SELF_DECLARED_ENTRY: Final = rules.SELF_DECLARED_ENTRY
+AGENCY_SHARED_ENTRY: Final = rules.AGENCY_SHARED_ENTRY
 #: Prefix of the declaration numbers the platform generates (自主申报).
 DECLARATION_PREFIX: Final = "ZZSB-"
 #: Advisory-lock class of market writes: one writer per (entry, natural key) at a time.

@@ -71,6 +71,13 @@ def record_hash(data_json: str, subject_key: str) -> str:
 
 NATURAL_KEY_MAX: Final = 255
 
+#: Catalog entries of market credit information (Art. 15, 17; docs/catalog.md): written by the
+#: platform for the subject itself or for an authorised credit agency, never submitted by a
+#: department, so they have no submission schedule to be late against.
+SELF_DECLARED_ENTRY: Final = "market-self-declared"
+AGENCY_SHARED_ENTRY: Final = "market-agency-shared"
+MARKET_ENTRIES: Final = (SELF_DECLARED_ENTRY, AGENCY_SHARED_ENTRY)
+
 
 def natural_key_string(parts: Sequence[str]) -> str:
     """The stored natural key of a record from its key fields' cleaned values (Art. 13).

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from pubcredit.catalog import queries as catalog_queries
 from pubcredit.catalog.models import CatalogVersion, Department, Frequency, VersionState
+from pubcredit.collection import rules as collection_rules
 from pubcredit.collection.models import Batch, BatchRejection, BatchStatus, Record, RecordSource
 from pubcredit.errors import InvalidInput
 from pubcredit.monitoring import rules
@@ -189,8 +190,9 @@ def _period(today: dt.date | None, period_days: int) -> tuple[dt.date, dt.date, 
 
 def _versions_in_force(departments: Iterable[int] | None = None) -> list[CatalogVersion]:
     """The published versions (entry loaded), each annotated with its entry's first publication."""
+    # Market credit information is written by the platform, not submitted: no schedule to keep.
     qs = (CatalogVersion.objects.select_related("entry")
-          .filter(state=VersionState.PUBLISHED)
+          .filter(state=VersionState.PUBLISHED).exclude(entry__code__in=collection_rules.MARKET_ENTRIES)
           .annotate(first_published=Min("entry__versions__published_at"))
           .order_by("entry__code"))
     if departments is not None:

@@ -23,6 +23,7 @@ from pubcredit.catalog.models import CatalogVersion, Department, InfoClass, Vers
 from pubcredit.codes import HANGZHOU_DISTRICTS, NO_CODE_PLACEHOLDER, mask_resident_id
 from pubcredit.codes.synth import make_resident_id, make_uscc
 from pubcredit.collection.models import Record
+from pubcredit.collection import rules as collection_rules
 from pubcredit.collection.rules import content_hash, disclosure_end
 from pubcredit.errors import InvalidInput
 from pubcredit.subjects import pii
@@ -42,7 +43,7 @@ DISTRICT_WEIGHTS = {
 }
 RETIRED_BEFORE_2021 = {"330102": "330104", "330105": "330103", "330111": "330183", "330112": "330185"}
 
-MARKET_ENTRIES = ("market-self-declared", "market-agency-shared")
+MARKET_ENTRIES = collection_rules.MARKET_ENTRIES
 
 # Entries about one kind of organisation only (by registration department/type), not all of a kind.
 ENTRY_ORG_TAGS = {
