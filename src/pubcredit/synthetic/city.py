@@ -22,8 +22,8 @@ from tqdm import tqdm
 from pubcredit.catalog.models import CatalogVersion, Department, InfoClass, VersionState
 from pubcredit.codes import HANGZHOU_DISTRICTS, NO_CODE_PLACEHOLDER, mask_resident_id
 from pubcredit.codes.synth import make_resident_id, make_uscc
-from pubcredit.collection.models import Record
 from pubcredit.collection import rules as collection_rules
+from pubcredit.collection.models import Record
 from pubcredit.collection.rules import content_hash, disclosure_end
 from pubcredit.errors import InvalidInput
 from pubcredit.subjects import pii
