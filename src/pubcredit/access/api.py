@@ -38,7 +38,7 @@ def _out(a: Authorization) -> dict[str, Any]:
     }
 
 
-@router.post("", response={201: AuthorizationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+@router.post("", response={201: AuthorizationOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
              summary="授权查询 / Grant an authorisation (Art. 14, 17)")
 def grant(request: HttpRequest, body: AuthorizationIn) -> Status[dict[str, Any]]:
     subject = _own_subject(request)
@@ -49,15 +49,15 @@ def grant(request: HttpRequest, body: AuthorizationIn) -> Status[dict[str, Any]]
     return Status(201, _out(auth))
 
 
-@router.get("", response={200: list[AuthorizationOut], 403: ErrorOut}, summary="我的授权 / My authorisations")
+@router.get("", response={200: list[AuthorizationOut], 401: ErrorOut, 403: ErrorOut}, summary="我的授权 / My authorisations")
 def list_own(request: HttpRequest) -> list[dict[str, Any]]:
     subject = _own_subject(request)
     reader = reader_for_request(request, channel="api")
     return [_out(a) for a in queries.authorizations_of(subject.pk, reader=reader)]
 
 
-@router.post("/{authorization_id}/revoke", response={200: AuthorizationOut, 403: ErrorOut, 404: ErrorOut,
-                                                     409: ErrorOut},
+@router.post("/{authorization_id}/revoke", response={200: AuthorizationOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
+                                                     404: ErrorOut, 409: ErrorOut},
              summary="撤销授权 / Revoke an authorisation")
 def revoke(request: HttpRequest, authorization_id: int) -> dict[str, Any]:
     subject = _own_subject(request)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, StreamingHttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from ninja import Router, Status
 
@@ -49,6 +51,14 @@ def _department_reader(request: HttpRequest) -> tuple[Reader, Department]:
     return reader, Department.objects.get(pk=reader.department_id)
 
 
+def _uploaded_file(request: HttpRequest) -> UploadedFile | None:
+    """The multipart field ``file``; a body that is not valid multipart (e.g. no boundary) is 400."""
+    try:
+        return request.FILES.get("file")
+    except MultiPartParserError as exc:
+        raise InvalidInput(f"multipart/form-data 请求体无法解析：{exc}", field="file") from exc
+
+
 def batch_out(batch: Batch) -> dict[str, Any]:
     shown = queries.rejections_of(batch)
     return {
@@ -75,7 +85,7 @@ def batch_out(batch: Batch) -> dict[str, Any]:
 def submit(request: HttpRequest, entry_code: str) -> Status[dict[str, Any]]:
     reader, department = _department_reader(request)
     actor = reader.name or f"dept:{department.code}"
-    upload = request.FILES.get("file") if request.content_type == "multipart/form-data" else None
+    upload = _uploaded_file(request) if request.content_type == "multipart/form-data" else None
     if upload is not None:
         with open_rows(upload, filename=upload.name or "") as source:
             batch = services.submit_batch(entry_code=entry_code, department=department, rows=source,
@@ -100,7 +110,7 @@ def submit(request: HttpRequest, entry_code: str) -> Status[dict[str, Any]]:
     return Status(201, batch_out(batch))
 
 
-@router.get("/batches/{batch_id}", response={200: BatchOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+@router.get("/batches/{batch_id}", response={200: BatchOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
             summary="批次结果 / A batch's status, counts and rejected rows")
 def get_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     reader = reader_for_request(request, channel="api")
@@ -108,7 +118,8 @@ def get_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
 
 
 @router.get("/batches/{batch_id}/rejected.csv", url_name="batch_rejected_csv",
-            response={200: None, 404: ErrorOut}, summary="下载退回行 / Rejected rows as CSV, to fix and resend")
+            response={200: None, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+            summary="下载退回行 / Rejected rows as CSV, to fix and resend")
 def rejected_csv(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
     reader = reader_for_request(request, channel="api")
     batch = queries.batch_for(batch_id, reader=reader)
