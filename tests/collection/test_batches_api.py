@@ -166,3 +166,23 @@ def test_officer_page_needs_an_officer(catalog: None) -> None:
     client = Client()
     client.force_login(user)
     assert client.get("/officer/batches/").status_code == 403
+
+
+def test_multipart_without_boundary_is_400_naming_the_file_and_writes_nothing(bearer: dict[str, str]) -> None:
+    """Found by the API fuzzing: Django's multipart parser raised on the missing boundary: 500."""
+    res = Client().post(f"/api/v1/catalog/{PENALTY}/batches", data=b'{"rows": []}',
+                        content_type="multipart/form-data", headers=bearer)
+    assert res.status_code == 400, res.content
+    body = res.json()
+    assert (body["code"], body["field"]) == ("invalid", "file")
+    assert "multipart" in body["message"]
+    assert not Batch.objects.exists()
+
+
+def test_a_row_that_is_not_an_object_is_rejected_as_that_row(bearer: dict[str, str]) -> None:
+    """The schema documents rows as any JSON value: a non-object is a rejected row, the others are kept."""
+    res = _post(Client(), [penalty_row(), 7], bearer)
+    assert res.status_code == 201, res.content
+    body = res.json()
+    assert (body["accepted"], body["rejected"]) == (1, 1)
+    assert body["rejections"][0]["row_number"] == 2

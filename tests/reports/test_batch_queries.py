@@ -390,6 +390,9 @@ def test_more_than_100000_codes_is_refused_naming_the_field(company: Company) ->
     (json.dumps(["913301"]), "application/json", "codes"),
     ("{not json", "application/json", "codes"),
     (json.dumps({"codes": ["x"], "format": "xml"}), "application/json", "format"),
+    # found by the API fuzzing: an empty or null format was taken silently as the default
+    (json.dumps({"codes": ["x"], "format": ""}), "application/json", "format"),
+    (json.dumps({"codes": ["x"], "format": None}), "application/json", "format"),
     ("\n\n", "text/csv", "codes"),
     ("<codes/>", "application/xml", "content-type"),
 ])
@@ -398,6 +401,7 @@ def test_malformed_requests_are_400_naming_the_field(company: Company, body: str
     res = post(agency_token(company.bank), body=body, content_type=content_type)
     assert res.status_code == 400
     assert res.json()["field"] == field
+    assert not BatchQuery.objects.exists()
 
 
 def test_100000_codes_are_accepted() -> None:

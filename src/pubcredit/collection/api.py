@@ -35,7 +35,7 @@ BATCH_BODY_DOC = {
             "application/json": {"schema": {
                 "type": "object", "required": ["rows"],
                 "properties": {"rows": {"type": "array", "maxItems": MAX_JSON_ROWS,
-                                        "items": {"type": "object", "additionalProperties": True}}}}},
+                                        "items": {"description": "一行数据，JSON 对象；不是对象的一项作为该行退回"}}}}},
             "multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"],
                 "properties": {"file": {"type": "string", "format": "binary"}}}},

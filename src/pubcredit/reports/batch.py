@@ -115,6 +115,9 @@ def _from_json(body: bytes, fmt: str | None) -> Request:
     for i, code in enumerate(codes):
         if not isinstance(code, str):
             raise InvalidInput(f"第 {i + 1} 个代码应为字符串", field="codes")
+    if "format" in data and not (isinstance(data["format"], str) and data["format"].strip()):
+        # given, then one of the formats: "" or null is no format, not the default
+        raise InvalidInput(f"结果格式应为 {' 或 '.join(FORMATS)}", field="format")
     return Request(list(codes), _format(data.get("format") or fmt))
 
 

@@ -158,7 +158,10 @@ def special_request(*, date_from: date | None, date_to: date | None, classes: st
                     today: date) -> SpecialRequest:
     """Check a special report's period (≤ 5 years, not in the future) and classes; InvalidInput says which."""
     end = date_to or today
-    start = date_from or rules.default_period_start(end)
+    try:
+        start = date_from or rules.default_period_start(end)
+    except ValueError as exc:  # e.g. to=0001-01-01: the default three years before it precede year 1
+        raise InvalidInput(f"查询截止日期过早：{exc}", field="to") from exc
     try:
         rules.check_period(start, end, today=today)
     except ValueError as exc:

@@ -14,7 +14,7 @@ import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime
 from typing import Any, Final, Protocol, TypeVar
 
 import orjson
@@ -449,8 +449,12 @@ def default_period_start(date_to: date) -> date:
 
 
 def add_months(d: date, months: int) -> date:
+    """``d`` moved by ``months``, on the last day of the month when it has no such day; ValueError
+    when the result would fall outside the calendar (before year 1 or after 9999)."""
     month0 = d.month - 1 + months
     year, month = d.year + month0 // 12, month0 % 12 + 1
+    if not MINYEAR <= year <= MAXYEAR:
+        raise ValueError(f"日期 {d.isoformat()} 前后 {abs(months)} 个月超出了可表示的日期范围")
     for day in (d.day, 30, 29, 28):
         try:
             return date(year, month, day)
