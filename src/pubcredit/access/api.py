@@ -49,7 +49,8 @@ def grant(request: HttpRequest, body: AuthorizationIn) -> Status[dict[str, Any]]
     return Status(201, _out(auth))
 
 
-@router.get("", response={200: list[AuthorizationOut], 401: ErrorOut, 403: ErrorOut}, summary="我的授权 / My authorisations")
+@router.get("", response={200: list[AuthorizationOut], 401: ErrorOut, 403: ErrorOut},
+            summary="我的授权 / My authorisations")
 def list_own(request: HttpRequest) -> list[dict[str, Any]]:
     subject = _own_subject(request)
     reader = reader_for_request(request, channel="api")
