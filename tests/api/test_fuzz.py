@@ -166,6 +166,9 @@ def _exercise(case: schemathesis.Case, headers: dict[str, str]) -> None:
             transaction.set_rollback(True)
 
 
+# derandomize + no example database: the same examples on every run and machine, so CI cannot flake.
+# function_scoped_fixture: see the module docstring; too_slow / filter_too_much: the negative body
+# strategies of the larger schemas are slow to draw and filtered, which says nothing about the API.
 _SETTINGS = hypothesis.settings(deadline=None, derandomize=True, max_examples=MAX_EXAMPLES, database=None,
                                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                                        HealthCheck.filter_too_much])
