@@ -40,6 +40,7 @@ class Reader:
     matter: str = ""  # application-list matter code named by an officer
     purpose: str = ""
     channel: str = "web"
+    agency_name: str = ""  # the organisation's name when the edge already read it (API tokens); else looked up
 
     @property
     def is_public(self) -> bool:
@@ -140,10 +141,10 @@ def reader_for_request(request: HttpRequest, *, channel: str) -> Reader:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer":
             raise NotPermitted("Authorization 头应为 Bearer 令牌")
-        token = tokens.authenticate(secret.strip())
-        if token.department is not None:
-            return Reader(kind="officer", name=f"dept:{token.department.code}", department_id=token.department.pk,
+        owner = tokens.authenticate(secret.strip())
+        if owner.department_id is not None:
+            return Reader(kind="officer", name=f"dept:{owner.department_code}", department_id=owner.department_id,
                           matter=matter, purpose=purpose, channel=channel)
-        return Reader(kind="agency", name=f"agency:{token.agency_id}", agency_id=token.agency_id, purpose=purpose,
-                      channel=channel)
+        return Reader(kind="agency", name=f"agency:{owner.agency_id}", agency_id=owner.agency_id, purpose=purpose,
+                      channel=channel, agency_name=owner.agency_name)
     return _user_reader(getattr(request, "user", None), channel=channel, matter=matter, purpose=purpose)

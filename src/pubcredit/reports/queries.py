@@ -51,8 +51,9 @@ def _reader_block(reader: Reader, vis: Visibility) -> rules.ReaderBlock:
     if vis.own:
         return rules.ReaderBlock(ReaderBasis.OWN.value, "信用主体本人")
     if vis.authorization_id is not None:
-        name = (Subject.objects.filter(pk=reader.agency_id).values_list("name", flat=True).first()
-                if reader.agency_id is not None else None)
+        name = reader.agency_name or (
+            Subject.objects.filter(pk=reader.agency_id).values_list("name", flat=True).first()
+            if reader.agency_id is not None else None)
         return rules.ReaderBlock(ReaderBasis.AUTHORIZED.value, "经信用主体授权的查询方", name or "")
     if vis.matter_id is not None:
         from pubcredit.access.models import Matter
