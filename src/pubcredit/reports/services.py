@@ -61,15 +61,18 @@ class Issued:
         }
 
 
-def _audit(row: IssuedReport, *, actor: str) -> None:
+def _event(row: IssuedReport, *, actor: str) -> Any:
+    """The audit entry of issuing ``row`` (None when the audit app is not installed)."""
     from django.apps import apps
 
-    if apps.is_installed("pubcredit.audit"):
-        from pubcredit.audit.services import record_event
+    if not apps.is_installed("pubcredit.audit"):
+        return None
+    from pubcredit.audit.services import prepare_event
 
-        record_event("reports:report:issued", actor=actor, object_type="issued_report", object_id=row.code,
-                     subject_id=row.subject_id, data={"kind": row.kind, "digest": row.content_digest,
-                                                      "reader_basis": row.reader_basis, "as_of": row.as_of.isoformat()})
+    return prepare_event("reports:report:issued", actor=actor, object_type="issued_report", object_id=row.code,
+                         subject_id=row.subject_id, data={"kind": row.kind, "digest": row.content_digest,
+                                                          "reader_basis": row.reader_basis,
+                                                          "as_of": row.as_of.isoformat()})
 
 
 # The columns ``_insert`` writes, in order; the statement is built once from the model's metadata.
@@ -93,17 +96,25 @@ def _insert_sql() -> str:
             f"ON CONFLICT DO NOTHING RETURNING {qn(meta.pk.column)}")
 
 
-def _insert(row: IssuedReport) -> bool:
-    """Insert ``row`` unless its content digest (or, never expected, its random code) is taken: one
-    statement, no savepoint. Sets ``row.pk`` and returns True when it was inserted."""
+def _insert(row: IssuedReport, *, actor: str) -> bool:
+    """Insert ``row`` unless its content digest (or, never expected, its random code) is taken, with
+    its audit entry: one statement, no savepoint. Sets ``row.pk`` and returns True when it was
+    inserted (the audit entry is written only then)."""
     values = [json.dumps(row.parameters) if name == "parameters" else getattr(row, _field(name).attname)
               for name in _INSERT_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), values)
-        found = cursor.fetchone()
-    if found is None:
+    event = _event(row, actor=actor)
+    if event is not None:
+        from pubcredit.audit.services import insert_with_event
+
+        new_id = insert_with_event(_insert_sql(), values, event)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(), values)
+            found = cursor.fetchone()
+        new_id = found[0] if found else None
+    if new_id is None:
         return False
-    row.pk = found[0]
+    row.pk = new_id
     row._state.adding = False
     row._state.db = connection.alias
     return True
@@ -128,8 +139,7 @@ def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], acto
             parameters=parameters, content_digest=digest, signature=signing.sign(key, message),
             key_id=key.key_id, issued_at=issued_at,
         )
-        if _insert(row):
-            _audit(row, actor=actor)
+        if _insert(row, actor=actor):
             return row, body
         # Either the same content was issued before (use it) or the random code collided (retry).
         existing = IssuedReport.objects.filter(content_digest=digest).first()
