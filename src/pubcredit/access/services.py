@@ -116,10 +116,10 @@ def log_query(*, subject_id: int, reader_kind: str, reader_name: str, levels: It
                           subject_id=subject_id,
                           data={"levels": level_list, "entries": entry_list, "purpose": purpose,
                                 "matter": matter_id, "authorization": authorization_id, "channel": channel})
-    new_id = insert_with_event(
+    written = insert_with_event(
         _QUERY_LOG_INSERT,
         [timezone.now(), subject_id, reader_kind, reader_name, user_id, department_id, agency_id, level_list,
          entry_list, purpose, matter_id, authorization_id, channel],
         entry, object_id_is_new_id=True)
-    assert new_id is not None  # noqa: S101 - a plain INSERT always returns its row
-    return new_id
+    assert written is not None  # noqa: S101 - a plain INSERT always returns its row
+    return int(written[1][0])

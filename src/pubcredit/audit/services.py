@@ -142,26 +142,32 @@ def record_event(event: str, *, actor: str, actor_role: str = "", object_type: s
 _EVENT_COLUMNS = "event, actor, actor_role, object_type, object_id, subject_id, channel, data"
 
 
-def insert_with_event(insert_sql: str, params: Sequence[Any], entry: Event, *, object_id_is_new_id: bool = False
-                      ) -> int | None:
-    """Run ``insert_sql`` — one ``INSERT … RETURNING id`` of at most one row — and append ``entry`` to
-    the audit log in the same statement, only if a row was inserted (Art. 39). Returns the new
-    row's id, or None when nothing was inserted (e.g. ``ON CONFLICT DO NOTHING``).
+def insert_with_event(insert_sql: str, params: Sequence[Any], entry: Event, *, object_id_is_new_id: bool = False,
+                      existing_sql: str = "", existing_params: Sequence[Any] = ()
+                      ) -> tuple[bool, tuple[Any, ...]] | None:
+    """Run ``insert_sql`` — one ``INSERT … RETURNING …`` of at most one row — and append ``entry`` to
+    the audit log in the same statement, only if a row was inserted (Art. 39).
 
-    With ``object_id_is_new_id`` the entry's ``object_id`` is the new row's id (a query-log row
-    names itself). One round trip instead of two, atomic without a transaction of its own.
+    Returns ``(True, returned row)`` when a row was inserted. When nothing was (``ON CONFLICT DO
+    NOTHING``) and ``existing_sql`` is given — a SELECT of the same columns as the RETURNING list,
+    e.g. the row that conflicted — returns ``(False, its first row)`` from the same statement; else
+    None. With ``object_id_is_new_id`` the entry's ``object_id`` is the new row's ``id`` (a
+    query-log row names itself). One round trip, atomic without a transaction of its own.
     """
     object_id = "w.id::text" if object_id_is_new_id else "%s"
     sql = (f"WITH w AS ({insert_sql}), e AS (INSERT INTO audit_auditentry ({_EVENT_COLUMNS}) "
-           f"SELECT %s, %s, %s, %s, {object_id}, %s, %s, %s::jsonb FROM w) SELECT id FROM w")
+           f"SELECT %s, %s, %s, %s, {object_id}, %s, %s, %s::jsonb FROM w) SELECT true, w.* FROM w")
     values: list[Any] = [*params, entry.event, entry.actor, entry.actor_role, entry.object_type]
     if not object_id_is_new_id:
         values.append(entry.object_id)
     values += [entry.subject_id, entry.channel, json.dumps(entry.data, ensure_ascii=False)]
+    if existing_sql:
+        sql += f" UNION ALL SELECT false, o.* FROM ({existing_sql}) o WHERE NOT EXISTS (SELECT 1 FROM w)"
+        values += existing_params
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
-    return int(row[0]) if row else None
+    return (bool(row[0]), tuple(row[1:])) if row else None
 
 
 def _lock(*, wait: bool) -> bool:

@@ -87,37 +87,65 @@ def _field(name: str) -> Field[Any, Any]:
 
 
 @cache
+def _columns() -> tuple[list[str], str]:
+    """Every concrete field of an issued row (attribute names) and the same as a SELECT/RETURNING list
+    (``parameters`` as text, decoded here: plain SQL bypasses the ORM's JSON converter)."""
+    qn = connection.ops.quote_name
+    fields = list(IssuedReport._meta.concrete_fields)
+    return ([f.attname for f in fields],
+            ", ".join(f"{qn(f.column)}::text" if f.name == "parameters" else qn(f.column) for f in fields))
+
+
+@cache
 def _insert_sql() -> str:
     meta = IssuedReport._meta
     qn = connection.ops.quote_name
     columns = ", ".join(qn(_field(name).column) for name in _INSERT_FIELDS)
     values = ", ".join("%s::jsonb" if name == "parameters" else "%s" for name in _INSERT_FIELDS)
     return (f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({values}) "
-            f"ON CONFLICT DO NOTHING RETURNING {qn(meta.pk.column)}")
+            f"ON CONFLICT DO NOTHING RETURNING {_columns()[1]}")
 
 
-def _insert(row: IssuedReport, *, actor: str) -> bool:
+@cache
+def _by_digest_sql() -> str:
+    qn = connection.ops.quote_name
+    return (f"SELECT {_columns()[1]} FROM {qn(IssuedReport._meta.db_table)} "
+            f"WHERE {qn(_field('content_digest').column)} = %s")
+
+
+def _row(values: tuple[Any, ...]) -> IssuedReport:
+    names = _columns()[0]
+    data = dict(zip(names, values, strict=True))
+    data["parameters"] = json.loads(data["parameters"])
+    return IssuedReport.from_db(connection.alias, names, [data[n] for n in names])
+
+
+def _insert(row: IssuedReport, *, actor: str) -> tuple[bool, IssuedReport] | None:
     """Insert ``row`` unless its content digest (or, never expected, its random code) is taken, with
-    its audit entry: one statement, no savepoint. Sets ``row.pk`` and returns True when it was
-    inserted (the audit entry is written only then)."""
+    its audit entry (written only if the row is): one statement, no savepoint. Returns (True, the
+    new row), or (False, the row issued before with the same digest), or None when only the code
+    collided."""
     values = [json.dumps(row.parameters) if name == "parameters" else getattr(row, _field(name).attname)
               for name in _INSERT_FIELDS]
     event = _event(row, actor=actor)
     if event is not None:
         from pubcredit.audit.services import insert_with_event
 
-        new_id = insert_with_event(_insert_sql(), values, event)
+        found = insert_with_event(_insert_sql(), values, event, existing_sql=_by_digest_sql(),
+                                  existing_params=[row.content_digest])
     else:
         with connection.cursor() as cursor:
             cursor.execute(_insert_sql(), values)
-            found = cursor.fetchone()
-        new_id = found[0] if found else None
-    if new_id is None:
-        return False
-    row.pk = new_id
-    row._state.adding = False
-    row._state.db = connection.alias
-    return True
+            inserted = cursor.fetchone()
+            if inserted is not None:
+                found = (True, tuple(inserted))
+            else:
+                cursor.execute(_by_digest_sql(), [row.content_digest])
+                before = cursor.fetchone()
+                found = (False, tuple(before)) if before is not None else None
+    if found is None:
+        return None
+    return found[0], _row(found[1])
 
 
 def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], actor: str,
@@ -139,9 +167,10 @@ def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], acto
             parameters=parameters, content_digest=digest, signature=signing.sign(key, message),
             key_id=key.key_id, issued_at=issued_at,
         )
-        if _insert(row, actor=actor):
-            return row, body
-        # Either the same content was issued before (use it) or the random code collided (retry).
+        stored = _insert(row, actor=actor)
+        if stored is not None:
+            return stored[1], body  # new, or the same content issued before (its signature unchanged)
+        # Only the random code collided (or the conflicting row is not visible yet): look again, or retry.
         existing = IssuedReport.objects.filter(content_digest=digest).first()
         if existing is not None:
             return existing, body

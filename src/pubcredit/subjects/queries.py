@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -47,12 +48,31 @@ def parse_code(raw: str) -> ParsedCode:
 def subject_by_code(raw: str) -> Subject:
     """The subject with this USCC or resident ID number; InvalidInput or NotFound otherwise."""
     parsed = parse_code(raw)
-    qs = Subject.objects.all()
-    found = (qs.filter(uscc=parsed.value) if parsed.kind == "uscc"
-             else qs.filter(resident_id_hash=pii.resident_id_hash(parsed.value))).first()
+    found = (_subject_where("uscc", parsed.value) if parsed.kind == "uscc"
+             else _subject_where("resident_id_hash", pii.resident_id_hash(parsed.value)))
     if found is None:
         raise NotFound("平台未收录该代码对应的信用主体", field="code")
     return found
+
+
+@cache
+def _subject_select() -> tuple[str, list[str]]:
+    concrete = list(Subject._meta.concrete_fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in concrete)
+    table = connection.ops.quote_name(Subject._meta.db_table)
+    return f"SELECT {columns} FROM {table} WHERE ", [f.attname for f in concrete]
+
+
+def _subject_where(unique_column: str, value: str) -> Subject | None:
+    """The subject whose ``unique_column`` (uscc or resident_id_hash) is ``value``: one plain statement
+    (every API read starts here; the ORM spent longer building the query than running it)."""
+    if unique_column not in ("uscc", "resident_id_hash"):
+        raise ValueError(unique_column)
+    head, fields = _subject_select()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head}{connection.ops.quote_name(unique_column)} = %s", [value])
+        row = cursor.fetchone()
+    return Subject.from_db(connection.alias, fields, row) if row is not None else None
 
 
 @dataclass(frozen=True)
