@@ -178,6 +178,10 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
     seconds: float = 0.0
+    body_bytes: int = 0  # response bodies received in the window
+    client_cpu_s: float = 0.0  # CPU time of this load generator over the whole run (warm-up included)
+    client_requests: int = 0  # requests it sent over the whole run
+    server_cpu_s: float = 0.0  # CPU time of the server's processes (gunicorn, sealer, worker) over the run
 
     def figures(self) -> dict[str, Any]:
         lat = sorted(self.latencies)
@@ -189,10 +193,15 @@ class Run:
                 "requests_per_second": round(len(lat) / self.seconds, 1) if self.seconds else 0.0,
                 "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99),
                 "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else 0.0,
-                "statuses": {str(k): v for k, v in sorted(self.statuses.items())}, "errors": self.errors}
+                "statuses": {str(k): v for k, v in sorted(self.statuses.items())}, "errors": self.errors,
+                "mean_body_bytes": round(self.body_bytes / len(lat)) if lat else 0,
+                "client_cpu_ms_per_request": (round(self.client_cpu_s / self.client_requests * 1000, 3)
+                                              if self.client_requests else 0.0),
+                "server_cpu_ms_per_request": (round(self.server_cpu_s / self.client_requests * 1000, 3)
+                                              if self.client_requests else 0.0)}
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, int]:
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
@@ -202,7 +211,7 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
             length = int(line[15:])
     if length:
         await reader.readexactly(length)
-    return status
+    return status, length
 
 
 async def _load(name: str, port: int, paths: list[str], *, headers: dict[str, str], clients: int, seconds: float,
@@ -224,8 +233,9 @@ async def _load(name: str, port: int, paths: list[str], *, headers: dict[str, st
                 if conn is None:
                     conn = await asyncio.open_connection("127.0.0.1", port)
                 t0 = loop.time()
-                status = await asyncio.wait_for(_exchange(*conn, rng.choice(requests)), timeout=30)
+                status, length = await asyncio.wait_for(_exchange(*conn, rng.choice(requests)), timeout=30)
                 t1 = loop.time()
+                run.client_requests += 1
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError):
                 run.errors += 1
                 if conn is not None:
@@ -234,13 +244,29 @@ async def _load(name: str, port: int, paths: list[str], *, headers: dict[str, st
                 continue
             if start_at <= t0 and t1 <= stop_at:
                 run.latencies.append(t1 - t0)
+                run.body_bytes += length
                 run.statuses[status] = run.statuses.get(status, 0) + 1
         if conn is not None:
             conn[1].close()
 
+    cpu = time.process_time()
     await asyncio.gather(*(client(k) for k in range(clients)))
+    run.client_cpu_s = time.process_time() - cpu
     run.seconds = seconds
     return run
+
+
+def session_cpu(session: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a session (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # fields after "(comm)": state ppid pgrp session … utime(11) stime(12)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK") if total else 0.0
 
 
 def load(name: str, port: int, paths: list[str], *, headers: dict[str, str], clients: int, seconds: float,
@@ -293,10 +319,13 @@ def main(argv: list[str] | None = None) -> int:
               "max_requests": args.max_requests}
     print(f"serving on 127.0.0.1:{port} ({args.workers} workers × {args.threads} threads); "
           f"{args.clients} clients, {args.seconds:g} s each …", flush=True)
-    with server(url, port=port, workers=args.workers, threads=args.threads, probe=bare_paths[0]):
+    with server(url, port=port, workers=args.workers, threads=args.threads, probe=bare_paths[0]) as proc:
+        cpu = session_cpu(proc.pid)
         bare = load("bare", port, bare_paths, headers={}, **common)
+        bare.server_cpu_s, cpu = session_cpu(proc.pid) - cpu, session_cpu(proc.pid)
         print(f"(b) bare:   {bare.figures()}", flush=True)
         report = load("report", port, report_paths, headers={"Authorization": f"Bearer {secret}"}, **common)
+        report.server_cpu_s = session_cpu(proc.pid) - cpu
         print(f"(a) report: {report.figures()}", flush=True)
     logged = QueryLog.objects.filter(agency_id=agency_id).count() - logs_before
     issued = IssuedReport.objects.count() - issued_before
