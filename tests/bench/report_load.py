@@ -19,7 +19,7 @@ persons=100000, records=1000000, seed=1)`` — generated once, reused by later r
 4. prints requests/s, p50 and p99 of both and the ratio (goal: ≥ 0.4 of bare, p99 < 100 ms),
    and writes them to ``var/bench/report_load.json``.
 
-    python -m tests.bench.report_load [--clients 32] [--seconds 20] [--workers 2] [--threads 4]
+    python -m tests.bench.report_load [--clients 32] [--seconds 20] [--workers CPUs+1] [--threads 2]
 """
 
 from __future__ import annotations
@@ -283,8 +283,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per endpoint (default 20)")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first (default 3)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as pubcredit serve)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4, as pubcredit serve)")
+    from pubcredit.cli.serve import DEFAULT_THREADS, default_workers
+
+    parser.add_argument("--workers", type=int, default=default_workers(),
+                        help="gunicorn workers (default as pubcredit serve: CPUs + 1)")
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                        help=f"threads per worker (default as pubcredit serve: {DEFAULT_THREADS})")
     parser.add_argument("--authorized", type=float, default=0.2,
                         help="share of organisations that authorised the agency (default 0.2)")
     parser.add_argument("--max-requests", type=int, default=500_000, help="hard cap per endpoint")
