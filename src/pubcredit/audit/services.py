@@ -142,27 +142,46 @@ def record_event(event: str, *, actor: str, actor_role: str = "", object_type: s
 _EVENT_COLUMNS = "event, actor, actor_role, object_type, object_id, subject_id, channel, data"
 
 
-def insert_with_event(insert_sql: str, params: Sequence[Any], entry: Event, *, object_id_is_new_id: bool = False,
-                      existing_sql: str = "", existing_params: Sequence[Any] = ()
-                      ) -> tuple[bool, tuple[Any, ...]] | None:
-    """Run ``insert_sql`` — one ``INSERT … RETURNING …`` of at most one row — and append ``entry`` to
-    the audit log in the same statement, only if a row was inserted (Art. 39).
+@dataclass(frozen=True)
+class Insert:
+    """A pending write: ``sql`` is one ``INSERT … RETURNING …`` of at most one row, ``event`` the audit
+    entry that goes with it (written only if the row is). With ``object_id_is_new_id`` the entry's
+    ``object_id`` is the new row's ``id`` (a query-log row names itself)."""
 
-    Returns ``(True, returned row)`` when a row was inserted. When nothing was (``ON CONFLICT DO
-    NOTHING``) and ``existing_sql`` is given — a SELECT of the same columns as the RETURNING list,
-    e.g. the row that conflicted — returns ``(False, its first row)`` from the same statement; else
-    None. With ``object_id_is_new_id`` the entry's ``object_id`` is the new row's ``id`` (a
-    query-log row names itself). One round trip, atomic without a transaction of its own.
+    sql: str
+    params: Sequence[Any]
+    event: Event
+    object_id_is_new_id: bool = False
+
+
+def insert_with_events(inserts: Sequence[Insert], *, existing_sql: str = "", existing_params: Sequence[Any] = ()
+                       ) -> tuple[bool, tuple[Any, ...]] | None:
+    """Run the ``inserts``, each with its audit entry, as one statement (Art. 39): one round trip,
+    atomic without a transaction of its own (all rows are written, or none).
+
+    Returns ``(True, the row the last insert returned)`` when it inserted one. When it did not
+    (``ON CONFLICT DO NOTHING``) and ``existing_sql`` is given — a SELECT of the same columns as
+    its RETURNING list, e.g. the row it conflicted with — returns ``(False, that row)`` from the
+    same statement; else None.
     """
-    object_id = "w.id::text" if object_id_is_new_id else "%s"
-    sql = (f"WITH w AS ({insert_sql}), e AS (INSERT INTO audit_auditentry ({_EVENT_COLUMNS}) "
-           f"SELECT %s, %s, %s, %s, {object_id}, %s, %s, %s::jsonb FROM w) SELECT true, w.* FROM w")
-    values: list[Any] = [*params, entry.event, entry.actor, entry.actor_role, entry.object_type]
-    if not object_id_is_new_id:
-        values.append(entry.object_id)
-    values += [entry.subject_id, entry.channel, json.dumps(entry.data, ensure_ascii=False)]
+    if not inserts:
+        raise ValueError("nothing to insert")
+    ctes: list[str] = []
+    values: list[Any] = []
+    for i, ins in enumerate(inserts):
+        entry = ins.event
+        object_id = f"w{i}.id::text" if ins.object_id_is_new_id else "%s"
+        ctes.append(f"w{i} AS ({ins.sql})")
+        ctes.append(f"e{i} AS (INSERT INTO audit_auditentry ({_EVENT_COLUMNS}) "
+                    f"SELECT %s, %s, %s, %s, {object_id}, %s, %s, %s::jsonb FROM w{i})")
+        values += [*ins.params, entry.event, entry.actor, entry.actor_role, entry.object_type]
+        if not ins.object_id_is_new_id:
+            values.append(entry.object_id)
+        values += [entry.subject_id, entry.channel, json.dumps(entry.data, ensure_ascii=False)]
+    last = f"w{len(inserts) - 1}"
+    sql = f"WITH {', '.join(ctes)} SELECT true, {last}.* FROM {last}"
     if existing_sql:
-        sql += f" UNION ALL SELECT false, o.* FROM ({existing_sql}) o WHERE NOT EXISTS (SELECT 1 FROM w)"
+        sql += f" UNION ALL SELECT false, o.* FROM ({existing_sql}) o WHERE NOT EXISTS (SELECT 1 FROM {last})"
         values += existing_params
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -20,6 +21,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from pubcredit.access.readers import Reader
+from pubcredit.audit.services import Insert, insert_with_events
 from pubcredit.reports import queries, rules, signing
 from pubcredit.reports.models import IssuedReport, ReportPdf
 from pubcredit.reports.rules import Report
@@ -120,20 +122,20 @@ def _row(values: tuple[Any, ...]) -> IssuedReport:
     return IssuedReport.from_db(connection.alias, names, [data[n] for n in names])
 
 
-def _insert(row: IssuedReport, *, actor: str) -> tuple[bool, IssuedReport] | None:
+def _insert(row: IssuedReport, *, actor: str, before: Sequence[Insert] = ()) -> tuple[bool, IssuedReport] | None:
     """Insert ``row`` unless its content digest (or, never expected, its random code) is taken, with
-    its audit entry (written only if the row is): one statement, no savepoint. Returns (True, the
-    new row), or (False, the row issued before with the same digest), or None when only the code
-    collided."""
+    its audit entry (written only if the row is), and the pending writes ``before`` (the read's
+    query-log row and its entry): one statement, no savepoint. Returns (True, the new row), or
+    (False, the row issued before with the same digest), or None when only the code collided."""
     values = [json.dumps(row.parameters) if name == "parameters" else getattr(row, _field(name).attname)
               for name in _INSERT_FIELDS]
     event = _event(row, actor=actor)
     if event is not None:
-        from pubcredit.audit.services import insert_with_event
-
-        found = insert_with_event(_insert_sql(), values, event, existing_sql=_by_digest_sql(),
-                                  existing_params=[row.content_digest])
+        found = insert_with_events([*before, Insert(_insert_sql(), values, event)], existing_sql=_by_digest_sql(),
+                                   existing_params=[row.content_digest])
     else:
+        if before:
+            raise RuntimeError("a read is logged with its audit entry: the audit app must be installed")
         with connection.cursor() as cursor:
             cursor.execute(_insert_sql(), values)
             inserted = cursor.fetchone()
@@ -149,9 +151,10 @@ def _insert(row: IssuedReport, *, actor: str) -> tuple[bool, IssuedReport] | Non
 
 
 def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], actor: str,
-           now: datetime | None) -> tuple[IssuedReport, bytes]:
+           now: datetime | None, before: Sequence[Insert] = ()) -> tuple[IssuedReport, bytes]:
     """The issued row of this content: inserted and signed now, or the one issued before (same
-    digest). Returns it with the canonical bytes of the content."""
+    digest). ``before``: pending writes (the read's query log) made in the same statement, once.
+    Returns the row with the canonical bytes of the content."""
     body = rules.canonical_bytes(report.content())
     digest = rules.digest_of(body)
     issued_at = (now or timezone.now()).replace(microsecond=0)
@@ -167,7 +170,8 @@ def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], acto
             parameters=parameters, content_digest=digest, signature=signing.sign(key, message),
             key_id=key.key_id, issued_at=issued_at,
         )
-        stored = _insert(row, actor=actor)
+        stored = _insert(row, actor=actor, before=before)
+        before = ()  # written by that statement whatever became of the row
         if stored is not None:
             return stored[1], body  # new, or the same content issued before (its signature unchanged)
         # Only the random code collided (or the conflicting row is not visible yet): look again, or retry.
@@ -177,16 +181,17 @@ def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], acto
     raise RuntimeError("could not draw an unused verification code")  # 80 random bits: never expected
 
 
-@transaction.atomic
 def issue_report(subject: Subject, *, reader: Reader, today: date | None = None,
                  now: datetime | None = None) -> Issued:
     """Art. 40: assemble the full report for ``reader`` and issue it (signed, verifiable).
 
-    The read is logged once (non-public reads) in the same transaction as the issue.
+    A non-public read is logged once, in the same statement as the issue (the query log row, the
+    issued row and their audit entries are written together or not at all).
     Raises what ``queries.assemble_report`` raises.
     """
-    report = queries.assemble_report(subject, reader=reader, today=today)
-    row, body = _store(report, subject=subject, parameters={}, actor=reader.name or reader.kind, now=now)
+    report, read_log = queries.assemble_report_deferred(subject, reader=reader, today=today)
+    row, body = _store(report, subject=subject, parameters={}, actor=reader.name or reader.kind, now=now,
+                       before=[read_log] if read_log is not None else [])
     return Issued(report, row, body)
 
 

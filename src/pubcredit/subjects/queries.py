@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from pubcredit.access import services as access_services
 from pubcredit.access.readers import PUBLIC_ONLY, Reader, Visibility, sees_full_identity, visibility
+from pubcredit.audit.services import Insert
 from pubcredit.codes import CodeError, mask_name
 from pubcredit.codes.identify import identify_code
 from pubcredit.collection.queries import CLASS_ORDER, RecordView, visible_records
@@ -101,6 +102,7 @@ class Profile:
     records: dict[str, list[RecordView]] = field(default_factory=dict)
     levels: frozenset[str] = frozenset()
     visibility: Visibility = PUBLIC_ONLY  # the basis of the read (own, authorisation, matter), for reports
+    read_log: Insert | None = None  # with ``profile(defer_log=True)``: the query log row still to write
 
 
 def summarize(subject: Subject, vis: Visibility = PUBLIC_ONLY) -> SubjectSummary:
@@ -143,11 +145,14 @@ _RELATIONS_SQL = """
 
 
 def profile(subject: Subject, *, reader: Reader, today: date | None = None,
-            select: Callable[[list[RecordView]], list[RecordView]] | None = None) -> Profile:
+            select: Callable[[list[RecordView]], list[RecordView]] | None = None,
+            defer_log: bool = False) -> Profile:
     """Identity, relations and the records the reader may see (Art. 14), grouped by class.
 
     ``select`` (used by credit reports) narrows the visible records in one call before they are
-    grouped and logged, so the query log names exactly what the caller was given.
+    grouped and logged, so the query log names exactly what the caller was given. A non-public
+    read is logged here, or with ``defer_log`` handed back as ``Profile.read_log`` for the caller
+    to write together with what it writes (a credit report's issue: one statement for both).
     """
     today = today or timezone.localdate()
     vis = visibility(reader, subject.pk, today=today)
@@ -163,10 +168,12 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None,
         records = select(records)
     for rec in records:
         grouped.setdefault(rec.info_class, []).append(rec)
-    if vis.non_public and not vis.own:
-        _log_read(subject, reader, vis, records)
+    read_log = _read_log(subject, reader, vis, records) if vis.non_public and not vis.own else None
+    if read_log is not None and not defer_log:
+        access_services.log_query(read_log)
+        read_log = None
     return Profile(subject=summarize(subject, vis), relations=relations, records=grouped, levels=vis.levels,
-                   visibility=vis)
+                   visibility=vis, read_log=read_log)
 
 
 def _relation_view(role: str, name: str, kind: str, uscc: str | None, *, full: bool) -> RelationView:
@@ -177,10 +184,10 @@ def _relation_view(role: str, name: str, kind: str, uscc: str | None, *, full: b
                         name=name if (public_name or full) else mask_name(name), code=uscc or "")
 
 
-def _log_read(subject: Subject, reader: Reader, vis: Visibility, records: list[RecordView]) -> None:
-    """Art. 33, 39: a read beyond public information is logged with its basis."""
+def _read_log(subject: Subject, reader: Reader, vis: Visibility, records: list[RecordView]) -> Insert:
+    """Art. 33, 39: the query log row of a read beyond public information, with its basis (to write)."""
     read_levels = {r.open_level for r in records if r.open_level != "public"} or (set(vis.levels) - {"public"})
-    access_services.log_query(
+    return access_services.query_log_insert(
         subject_id=subject.pk, reader_kind=reader.kind, reader_name=reader.name or reader.kind,
         levels=read_levels, entries={r.entry_code for r in records if r.open_level != "public"},
         purpose=vis.purpose or reader.purpose, channel=reader.channel, user_id=reader.user_id,
@@ -272,7 +279,7 @@ def profiles(subjects: Sequence[Subject], *, reader: Reader, today: date,
         for rec in recs:
             grouped.setdefault(rec.info_class, []).append(rec)
         if vis.non_public and not vis.own:
-            _log_read(subject, reader, vis, recs)
+            access_services.log_query(_read_log(subject, reader, vis, recs))
         out[subject.pk] = Profile(subject=summarize(subject, vis), relations=relations.get(subject.pk, []),
                                   records=grouped, levels=vis.levels, visibility=vis)
     return out
