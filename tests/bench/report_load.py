@@ -182,6 +182,7 @@ class Run:
     client_cpu_s: float = 0.0  # CPU time of this load generator over the whole run (warm-up included)
     client_requests: int = 0  # requests it sent over the whole run
     server_cpu_s: float = 0.0  # CPU time of the server's processes (gunicorn, sealer, worker) over the run
+    database_cpu_s: float = 0.0  # CPU time of the PostgreSQL backends serving the bench database over the run
 
     def figures(self) -> dict[str, Any]:
         lat = sorted(self.latencies)
@@ -198,7 +199,9 @@ class Run:
                 "client_cpu_ms_per_request": (round(self.client_cpu_s / self.client_requests * 1000, 3)
                                               if self.client_requests else 0.0),
                 "server_cpu_ms_per_request": (round(self.server_cpu_s / self.client_requests * 1000, 3)
-                                              if self.client_requests else 0.0)}
+                                              if self.client_requests else 0.0),
+                "database_cpu_ms_per_request": (round(self.database_cpu_s / self.client_requests * 1000, 3)
+                                                if self.client_requests else 0.0)}
 
 
 async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, int]:
@@ -256,17 +259,41 @@ async def _load(name: str, port: int, paths: list[str], *, headers: dict[str, st
     return run
 
 
-def session_cpu(session: int) -> float:
-    """CPU seconds (user + system) used so far by the live processes of a session (Linux /proc; 0 elsewhere)."""
-    total = 0
+def _cpu_of(pids: set[int] | None = None, *, session: int | None = None) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by live processes, by pid: those in ``pids`` or of
+    ``session`` (Linux /proc; nothing elsewhere)."""
+    out: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
+        pid = int(stat.parent.name)
+        if pids is not None and pid not in pids:
+            continue
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[3]) == session:  # fields after "(comm)": state ppid pgrp session … utime(11) stime(12)
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK") if total else 0.0
+        if session is None or int(fields[3]) == session:  # after "(comm)": state ppid pgrp session … utime stime
+            out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def session_cpu(session: int) -> float:
+    """CPU seconds used so far by the live processes of a session."""
+    return sum(_cpu_of(session=session).values())
+
+
+def database_cpu(url: str) -> dict[int, float]:
+    """CPU seconds used so far by each backend connected to the bench database (a local server only)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = {int(r[0]) for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")}
+    return _cpu_of(pids)
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
 
 
 def load(name: str, port: int, paths: list[str], *, headers: dict[str, str], clients: int, seconds: float,
@@ -324,12 +351,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"serving on 127.0.0.1:{port} ({args.workers} workers × {args.threads} threads); "
           f"{args.clients} clients, {args.seconds:g} s each …", flush=True)
     with server(url, port=port, workers=args.workers, threads=args.threads, probe=bare_paths[0]) as proc:
-        cpu = session_cpu(proc.pid)
+        cpu, db = session_cpu(proc.pid), database_cpu(url)
         bare = load("bare", port, bare_paths, headers={}, **common)
-        bare.server_cpu_s, cpu = session_cpu(proc.pid) - cpu, session_cpu(proc.pid)
+        bare.server_cpu_s, bare.database_cpu_s = session_cpu(proc.pid) - cpu, cpu_since(db, database_cpu(url))
+        cpu, db = session_cpu(proc.pid), database_cpu(url)
         print(f"(b) bare:   {bare.figures()}", flush=True)
         report = load("report", port, report_paths, headers={"Authorization": f"Bearer {secret}"}, **common)
-        report.server_cpu_s = session_cpu(proc.pid) - cpu
+        report.server_cpu_s, report.database_cpu_s = session_cpu(proc.pid) - cpu, cpu_since(db, database_cpu(url))
         print(f"(a) report: {report.figures()}", flush=True)
     logged = QueryLog.objects.filter(agency_id=agency_id).count() - logs_before
     issued = IssuedReport.objects.count() - issued_before
