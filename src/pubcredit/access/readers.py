@@ -21,6 +21,7 @@ from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 
+from pubcredit import prepared
 from pubcredit.catalog.models import OpenLevel
 from pubcredit.errors import InvalidInput, NotFound, NotPermitted
 
@@ -99,7 +100,8 @@ def visibility(reader: Reader, subject_id: int, *, today: date | None = None) ->
     today = today or timezone.localdate()
     if reader.agency_id is not None:
         with connection.cursor() as cursor:
-            cursor.execute(_VALID_AUTHORIZATION_SQL, [subject_id, reader.agency_id, today, today])
+            prepared.execute(cursor, "pc_valid_authorization", _VALID_AUTHORIZATION_SQL,
+                             [subject_id, reader.agency_id, today, today])
             auth = cursor.fetchone()
         if auth is not None:
             return Visibility(levels=frozenset({PUBLIC_LEVEL, OpenLevel.AUTHORIZED.value}),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from pubcredit import prepared
 from pubcredit.access.models import ApiToken
 from pubcredit.catalog.models import Department
 from pubcredit.errors import Conflict, InvalidInput, NotPermitted
@@ -101,7 +102,7 @@ def authenticate(secret: str) -> TokenOwner:
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         raise NotPermitted("接口令牌无效")
     with connection.cursor() as cursor:
-        cursor.execute(_AUTHENTICATE_SQL, [LAST_USED_EVERY, _digest(secret)])
+        prepared.execute(cursor, "pc_token", _AUTHENTICATE_SQL, [LAST_USED_EVERY, _digest(secret)])
         row = cursor.fetchone()
     if row is None or row[1]:
         raise NotPermitted("接口令牌无效或已吊销")

@@ -11,6 +11,7 @@ import orjson
 from django.db import connection
 from django.db.models import QuerySet
 
+from pubcredit import prepared
 from pubcredit.access.readers import Reader
 from pubcredit.codes import mask_resident_id
 from pubcredit.collection.models import Batch, BatchRejection, Record, RecordStatus
@@ -117,8 +118,9 @@ def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entr
     other_levels = [lv for lv in levels if lv != "public"]
     entry_codes = list(entries) if entries is not None else None
     with connection.cursor() as cursor:
-        cursor.execute(_VISIBLE_RECORDS_SQL, [subject_id, RecordStatus.ACTIVE.value, today, other_levels,
-                                              entry_codes is None, entry_codes or []])
+        prepared.execute(cursor, "pc_visible_records", _VISIBLE_RECORDS_SQL,
+                         [subject_id, RecordStatus.ACTIVE.value, today, other_levels, entry_codes is None,
+                          entry_codes or []])
         rows = cursor.fetchall()
     specs_of = field_specs({r[3] for r in rows})
     loads = orjson.loads

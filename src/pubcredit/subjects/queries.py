@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from pubcredit import prepared
 from pubcredit.access import services as access_services
 from pubcredit.access.readers import PUBLIC_ONLY, Reader, Visibility, sees_full_identity, visibility
 from pubcredit.audit.services import Insert
@@ -71,7 +72,8 @@ def _subject_where(unique_column: str, value: str) -> Subject | None:
         raise ValueError(unique_column)
     head, fields = _subject_select()
     with connection.cursor() as cursor:
-        cursor.execute(f"{head}{connection.ops.quote_name(unique_column)} = %s", [value])
+        prepared.execute(cursor, f"pc_subject_by_{unique_column}",
+                         f"{head}{connection.ops.quote_name(unique_column)} = %s", [value])
         row = cursor.fetchone()
     return Subject.from_db(connection.alias, fields, row) if row is not None else None
 
@@ -160,7 +162,7 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None,
     relations: list[RelationView] = []
     if subject.kind in ORGANIZATION_KINDS:
         with connection.cursor() as cursor:
-            cursor.execute(_RELATIONS_SQL, [subject.pk])
+            prepared.execute(cursor, "pc_relations", _RELATIONS_SQL, [subject.pk])
             relations = [_relation_view(role, name, kind, uscc, full=full) for role, name, kind, uscc in cursor]
     grouped: dict[str, list[RecordView]] = {c: [] for c in CLASS_ORDER}
     records = visible_records(subject.pk, levels=vis.levels, entries=vis.entries, today=today, full_identity=full)
