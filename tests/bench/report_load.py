@@ -19,7 +19,7 @@ persons=100000, records=1000000, seed=1)`` — generated once, reused by later r
 4. prints requests/s, p50 and p99 of both and the ratio (goal: ≥ 0.4 of bare, p99 < 100 ms),
    and writes them to ``var/bench/report_load.json``.
 
-    python -m tests.bench.report_load [--clients 32] [--seconds 20] [--workers 2] [--threads 4]
+    python -m tests.bench.report_load [--clients 32] [--seconds 20] [--workers CPUs+1] [--threads 2]
 """
 
 from __future__ import annotations
@@ -178,6 +178,11 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
     seconds: float = 0.0
+    body_bytes: int = 0  # response bodies received in the window
+    client_cpu_s: float = 0.0  # CPU time of this load generator over the whole run (warm-up included)
+    client_requests: int = 0  # requests it sent over the whole run
+    server_cpu_s: float = 0.0  # CPU time of the server's processes (gunicorn, sealer, worker) over the run
+    database_cpu_s: float = 0.0  # CPU time of the PostgreSQL backends serving the bench database over the run
 
     def figures(self) -> dict[str, Any]:
         lat = sorted(self.latencies)
@@ -189,10 +194,17 @@ class Run:
                 "requests_per_second": round(len(lat) / self.seconds, 1) if self.seconds else 0.0,
                 "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99),
                 "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else 0.0,
-                "statuses": {str(k): v for k, v in sorted(self.statuses.items())}, "errors": self.errors}
+                "statuses": {str(k): v for k, v in sorted(self.statuses.items())}, "errors": self.errors,
+                "mean_body_bytes": round(self.body_bytes / len(lat)) if lat else 0,
+                "client_cpu_ms_per_request": (round(self.client_cpu_s / self.client_requests * 1000, 3)
+                                              if self.client_requests else 0.0),
+                "server_cpu_ms_per_request": (round(self.server_cpu_s / self.client_requests * 1000, 3)
+                                              if self.client_requests else 0.0),
+                "database_cpu_ms_per_request": (round(self.database_cpu_s / self.client_requests * 1000, 3)
+                                                if self.client_requests else 0.0)}
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, int]:
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
@@ -202,7 +214,7 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
             length = int(line[15:])
     if length:
         await reader.readexactly(length)
-    return status
+    return status, length
 
 
 async def _load(name: str, port: int, paths: list[str], *, headers: dict[str, str], clients: int, seconds: float,
@@ -224,8 +236,9 @@ async def _load(name: str, port: int, paths: list[str], *, headers: dict[str, st
                 if conn is None:
                     conn = await asyncio.open_connection("127.0.0.1", port)
                 t0 = loop.time()
-                status = await asyncio.wait_for(_exchange(*conn, rng.choice(requests)), timeout=30)
+                status, length = await asyncio.wait_for(_exchange(*conn, rng.choice(requests)), timeout=30)
                 t1 = loop.time()
+                run.client_requests += 1
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError):
                 run.errors += 1
                 if conn is not None:
@@ -234,13 +247,53 @@ async def _load(name: str, port: int, paths: list[str], *, headers: dict[str, st
                 continue
             if start_at <= t0 and t1 <= stop_at:
                 run.latencies.append(t1 - t0)
+                run.body_bytes += length
                 run.statuses[status] = run.statuses.get(status, 0) + 1
         if conn is not None:
             conn[1].close()
 
+    cpu = time.process_time()
     await asyncio.gather(*(client(k) for k in range(clients)))
+    run.client_cpu_s = time.process_time() - cpu
     run.seconds = seconds
     return run
+
+
+def _cpu_of(pids: set[int] | None = None, *, session: int | None = None) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by live processes, by pid: those in ``pids`` or of
+    ``session`` (Linux /proc; nothing elsewhere)."""
+    out: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        pid = int(stat.parent.name)
+        if pids is not None and pid not in pids:
+            continue
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if session is None or int(fields[3]) == session:  # after "(comm)": state ppid pgrp session … utime stime
+            out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def session_cpu(session: int) -> float:
+    """CPU seconds used so far by the live processes of a session."""
+    return sum(_cpu_of(session=session).values())
+
+
+def database_cpu(url: str) -> dict[int, float]:
+    """CPU seconds used so far by each backend connected to the bench database (a local server only)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = {int(r[0]) for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")}
+    return _cpu_of(pids)
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
 
 
 def load(name: str, port: int, paths: list[str], *, headers: dict[str, str], clients: int, seconds: float,
@@ -257,8 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per endpoint (default 20)")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first (default 3)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as pubcredit serve)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4, as pubcredit serve)")
+    from pubcredit.cli.serve import DEFAULT_THREADS, default_workers
+
+    parser.add_argument("--workers", type=int, default=default_workers(),
+                        help="gunicorn workers (default as pubcredit serve: CPUs + 1)")
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                        help=f"threads per worker (default as pubcredit serve: {DEFAULT_THREADS})")
     parser.add_argument("--authorized", type=float, default=0.2,
                         help="share of organisations that authorised the agency (default 0.2)")
     parser.add_argument("--max-requests", type=int, default=500_000, help="hard cap per endpoint")
@@ -293,10 +350,14 @@ def main(argv: list[str] | None = None) -> int:
               "max_requests": args.max_requests}
     print(f"serving on 127.0.0.1:{port} ({args.workers} workers × {args.threads} threads); "
           f"{args.clients} clients, {args.seconds:g} s each …", flush=True)
-    with server(url, port=port, workers=args.workers, threads=args.threads, probe=bare_paths[0]):
+    with server(url, port=port, workers=args.workers, threads=args.threads, probe=bare_paths[0]) as proc:
+        cpu, db = session_cpu(proc.pid), database_cpu(url)
         bare = load("bare", port, bare_paths, headers={}, **common)
+        bare.server_cpu_s, bare.database_cpu_s = session_cpu(proc.pid) - cpu, cpu_since(db, database_cpu(url))
+        cpu, db = session_cpu(proc.pid), database_cpu(url)
         print(f"(b) bare:   {bare.figures()}", flush=True)
         report = load("report", port, report_paths, headers={"Authorization": f"Bearer {secret}"}, **common)
+        report.server_cpu_s, report.database_cpu_s = session_cpu(proc.pid) - cpu, cpu_since(db, database_cpu(url))
         print(f"(a) report: {report.figures()}", flush=True)
     logged = QueryLog.objects.filter(agency_id=agency_id).count() - logs_before
     issued = IssuedReport.objects.count() - issued_before

@@ -213,3 +213,40 @@ def test_field_specs_of_a_published_version_are_decoded_once_and_of_a_draft_ever
     with django_assert_num_queries(1):
         fresh = record_queries.field_specs([draft.pk])[draft.pk]
     assert [f.label for f in fresh] == [s["label"] for s in relabelled]
+
+
+def test_an_authorised_read_is_logged_and_issued_with_both_audit_entries_together(company: Company) -> None:
+    from pubcredit.audit.models import AuditEntry
+
+    issued = services.issue_report(company.subject, reader=company.bank_reader)
+    log = QueryLog.objects.get()
+    assert (log.subject_id, log.agency_id, log.levels, log.channel) == (company.subject.pk, company.bank.pk,
+                                                                        ["authorized"], "api")
+    read = AuditEntry.objects.get(event="access:query")
+    assert (read.object_type, read.object_id, read.subject_id) == ("query_log", str(log.pk), company.subject.pk)
+    assert read.data["levels"] == ["authorized"]
+    assert read.data["authorization"] == log.authorization_id is not None
+    made = AuditEntry.objects.get(event="reports:report:issued")
+    assert (made.object_id, made.data["digest"]) == (issued.row.code, issued.row.content_digest)
+    # The same content read again: logged again (a read), not issued or signed again.
+    again = services.issue_report(company.subject, reader=company.bank_reader)
+    assert again.row.pk == issued.row.pk
+    assert QueryLog.objects.count() == 2
+    assert AuditEntry.objects.filter(event="access:query").count() == 2
+    assert AuditEntry.objects.filter(event="reports:report:issued").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a request runs: no test transaction to hide a partial write
+def test_a_failed_issue_leaves_neither_the_query_log_nor_the_report(company: Company,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import DataError
+
+    from pubcredit.audit.models import AuditEntry
+
+    # The issued row fails in PostgreSQL (its code is too long) after the query-log row was inserted.
+    monkeypatch.setattr(rules, "new_verification_code", lambda: "X" * 20)
+    with pytest.raises(DataError):
+        services.issue_report(company.subject, reader=company.bank_reader)
+    assert not QueryLog.objects.exists()
+    assert not IssuedReport.objects.exists()
+    assert not AuditEntry.objects.filter(event__in=["access:query", "reports:report:issued"]).exists()

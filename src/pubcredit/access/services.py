@@ -11,8 +11,8 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from pubcredit.access.models import Authorization, Matter, QueryLog
-from pubcredit.audit.services import record_event
+from pubcredit.access.models import Authorization, Matter
+from pubcredit.audit.services import Insert, insert_with_events, prepare_event, record_event
 from pubcredit.catalog.models import CatalogEntry, Department
 from pubcredit.errors import Conflict, InvalidInput, NotPermitted
 from pubcredit.subjects.models import ORGANIZATION_KINDS, Subject
@@ -97,19 +97,34 @@ def define_matter(*, department: Department, code: str, name: str, legal_basis: 
     return matter
 
 
-def log_query(*, subject_id: int, reader_kind: str, reader_name: str, levels: Iterable[str],
-              entries: Iterable[str], purpose: str, channel: str, user_id: int | None = None,
-              department_id: int | None = None, agency_id: int | None = None, matter_id: int | None = None,
-              authorization_id: int | None = None, actor: str = "") -> QueryLog:
-    """Art. 33, 39: write the query log row for one non-public read (kept ten years)."""
-    row = QueryLog.objects.create(
-        subject_id=subject_id, reader_kind=reader_kind, reader_name=reader_name[:200], user_id=user_id,
-        department_id=department_id, agency_id=agency_id, levels=sorted(set(levels)),
-        entries=sorted(set(entries)), purpose=purpose[:200], matter_id=matter_id,
-        authorization_id=authorization_id, channel=channel,
-    )
-    _audit("access:query", actor=actor or reader_name, object_type="query_log", object_id=str(row.pk),
-           subject_id=subject_id, data={"levels": row.levels, "entries": row.entries, "purpose": row.purpose,
-                                        "matter": matter_id, "authorization": authorization_id,
-                                        "channel": channel})
-    return row
+_QUERY_LOG_INSERT = (
+    "INSERT INTO access_querylog (at, subject_id, reader_kind, reader_name, user_id, department_id, agency_id, "
+    "levels, entries, purpose, matter_id, authorization_id, channel) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::varchar[], %s::varchar[], %s, %s, %s, %s) RETURNING id"
+)
+
+
+def query_log_insert(*, subject_id: int, reader_kind: str, reader_name: str, levels: Iterable[str],
+                     entries: Iterable[str], purpose: str, channel: str, user_id: int | None = None,
+                     department_id: int | None = None, agency_id: int | None = None, matter_id: int | None = None,
+                     authorization_id: int | None = None, actor: str = "") -> Insert:
+    """Art. 33, 39: the query log row for one non-public read (kept ten years) and its audit entry, as
+    a pending write: ``log_query`` writes it alone, a report issue beside its own row (one statement)."""
+    level_list, entry_list, purpose = sorted(set(levels)), sorted(set(entries)), purpose[:200]
+    reader_name = reader_name[:200]
+    entry = prepare_event("access:query", actor=actor or reader_name, object_type="query_log",
+                          subject_id=subject_id,
+                          data={"levels": level_list, "entries": entry_list, "purpose": purpose,
+                                "matter": matter_id, "authorization": authorization_id, "channel": channel})
+    return Insert(_QUERY_LOG_INSERT,
+                  [timezone.now(), subject_id, reader_kind, reader_name, user_id, department_id, agency_id,
+                   level_list, entry_list, purpose, matter_id, authorization_id, channel],
+                  entry, object_id_is_new_id=True)
+
+
+def log_query(read: Insert) -> int:
+    """Art. 33, 39: write a read's query log row (``query_log_insert``) and its audit entry, in one
+    statement. Returns the row's id."""
+    written = insert_with_events([read])
+    assert written is not None  # noqa: S101 - a plain INSERT always returns its row
+    return int(written[1][0])

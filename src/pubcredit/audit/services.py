@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -79,6 +80,47 @@ def _data(data: Mapping[str, Any] | None) -> dict[str, Any]:
     return masked
 
 
+@dataclass(frozen=True)
+class Event:
+    """One audit entry's content, checked and masked (``prepare_event``), not yet written."""
+
+    event: str
+    actor: str
+    actor_role: str
+    object_type: str
+    object_id: str
+    subject_id: int | None
+    channel: str
+    data: dict[str, Any]
+
+
+def prepare_event(event: str, *, actor: str, actor_role: str = "", object_type: str = "",
+                  object_id: str | int = "", subject_id: int | None = None, channel: str = "",
+                  data: Mapping[str, Any] | None = None) -> Event:
+    """Check and mask an audit entry's content, as ``record_event`` writes it. Raises InvalidInput
+    naming the field for a bad event code, actor, channel, subject id or data."""
+    try:
+        code = rules.check_event(event)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="event") from exc
+    if channel not in ("", *rules.CHANNELS):
+        raise InvalidInput(f"渠道应为 {'、'.join(rules.CHANNELS)} 之一", field="channel")
+    if subject_id is not None and (isinstance(subject_id, bool) or not isinstance(subject_id, int)):
+        raise InvalidInput("应为整数", field="subject_id")
+    if isinstance(object_id, int) and not isinstance(object_id, bool):
+        object_id = str(object_id)
+    return Event(
+        event=code,
+        actor=_text(actor, "actor", 200, required=True),
+        actor_role=_text(actor_role, "actor_role", 32),
+        object_type=_text(object_type, "object_type", 64),
+        object_id=_text(object_id, "object_id", 128),
+        subject_id=subject_id,
+        channel=channel,
+        data=_data(data),
+    )
+
+
 def record_event(event: str, *, actor: str, actor_role: str = "", object_type: str = "",
                  object_id: str | int = "", subject_id: int | None = None, channel: str = "",
                  data: Mapping[str, Any] | None = None) -> None:
@@ -90,26 +132,61 @@ def record_event(event: str, *, actor: str, actor_role: str = "", object_type: s
     masked values; anything ID-shaped is masked again here). Raises InvalidInput naming the
     field for a bad event code, actor, channel, subject id or data.
     """
-    try:
-        code = rules.check_event(event)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="event") from exc
-    if channel not in ("", *rules.CHANNELS):
-        raise InvalidInput(f"渠道应为 {'、'.join(rules.CHANNELS)} 之一", field="channel")
-    if subject_id is not None and (isinstance(subject_id, bool) or not isinstance(subject_id, int)):
-        raise InvalidInput("应为整数", field="subject_id")
-    if isinstance(object_id, int) and not isinstance(object_id, bool):
-        object_id = str(object_id)
-    AuditEntry.objects.create(
-        event=code,
-        actor=_text(actor, "actor", 200, required=True),
-        actor_role=_text(actor_role, "actor_role", 32),
-        object_type=_text(object_type, "object_type", 64),
-        object_id=_text(object_id, "object_id", 128),
-        subject_id=subject_id,
-        channel=channel,
-        data=_data(data),
-    )
+    entry = prepare_event(event, actor=actor, actor_role=actor_role, object_type=object_type,
+                          object_id=object_id, subject_id=subject_id, channel=channel, data=data)
+    AuditEntry.objects.create(event=entry.event, actor=entry.actor, actor_role=entry.actor_role,
+                              object_type=entry.object_type, object_id=entry.object_id,
+                              subject_id=entry.subject_id, channel=entry.channel, data=entry.data)
+
+
+_EVENT_COLUMNS = "event, actor, actor_role, object_type, object_id, subject_id, channel, data"
+
+
+@dataclass(frozen=True)
+class Insert:
+    """A pending write: ``sql`` is one ``INSERT … RETURNING …`` of at most one row, ``event`` the audit
+    entry that goes with it (written only if the row is). With ``object_id_is_new_id`` the entry's
+    ``object_id`` is the new row's ``id`` (a query-log row names itself)."""
+
+    sql: str
+    params: Sequence[Any]
+    event: Event
+    object_id_is_new_id: bool = False
+
+
+def insert_with_events(inserts: Sequence[Insert], *, existing_sql: str = "", existing_params: Sequence[Any] = ()
+                       ) -> tuple[bool, tuple[Any, ...]] | None:
+    """Run the ``inserts``, each with its audit entry, as one statement (Art. 39): one round trip,
+    atomic without a transaction of its own (all rows are written, or none).
+
+    Returns ``(True, the row the last insert returned)`` when it inserted one. When it did not
+    (``ON CONFLICT DO NOTHING``) and ``existing_sql`` is given — a SELECT of the same columns as
+    its RETURNING list, e.g. the row it conflicted with — returns ``(False, that row)`` from the
+    same statement; else None.
+    """
+    if not inserts:
+        raise ValueError("nothing to insert")
+    ctes: list[str] = []
+    values: list[Any] = []
+    for i, ins in enumerate(inserts):
+        entry = ins.event
+        object_id = f"w{i}.id::text" if ins.object_id_is_new_id else "%s"
+        ctes.append(f"w{i} AS ({ins.sql})")
+        ctes.append(f"e{i} AS (INSERT INTO audit_auditentry ({_EVENT_COLUMNS}) "
+                    f"SELECT %s, %s, %s, %s, {object_id}, %s, %s, %s::jsonb FROM w{i})")
+        values += [*ins.params, entry.event, entry.actor, entry.actor_role, entry.object_type]
+        if not ins.object_id_is_new_id:
+            values.append(entry.object_id)
+        values += [entry.subject_id, entry.channel, json.dumps(entry.data, ensure_ascii=False)]
+    last = f"w{len(inserts) - 1}"
+    sql = f"WITH {', '.join(ctes)} SELECT true, {last}.* FROM {last}"
+    if existing_sql:
+        sql += f" UNION ALL SELECT false, o.* FROM ({existing_sql}) o WHERE NOT EXISTS (SELECT 1 FROM {last})"
+        values += existing_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return (bool(row[0]), tuple(row[1:])) if row else None
 
 
 def _lock(*, wait: bool) -> bool:

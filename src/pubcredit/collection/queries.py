@@ -8,9 +8,10 @@ from datetime import date
 from typing import Any
 
 import orjson
-from django.db.models import Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import QuerySet
 
+from pubcredit import prepared
 from pubcredit.access.readers import Reader
 from pubcredit.codes import mask_resident_id
 from pubcredit.collection.models import Batch, BatchRejection, Record, RecordStatus
@@ -115,20 +116,12 @@ def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entr
     is decoded with orjson and each version's field specs once.
     """
     other_levels = [lv for lv in levels if lv != "public"]
-    allowed = Q(open_level="public")
-    if other_levels:
-        extra = Q(open_level__in=other_levels)
-        if entries is not None:
-            extra &= Q(entry__code__in=list(entries))
-        allowed |= extra
-    rows = list(
-        Record.objects.filter(allowed, subject_id=subject_id, status=RecordStatus.ACTIVE)
-        .filter(Q(disclosure_until__isnull=True) | Q(disclosure_until__gte=today))
-        .order_by("-decision_date", "-id")
-        .values_list("id", "entry__code", "entry__name", "entry_version_id", "department__name", "info_class",
-                     "open_level", "source", "decision_date", "disclosure_until", "version",
-                     Cast("data", output_field=TextField()))
-    )
+    entry_codes = list(entries) if entries is not None else None
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, "pc_visible_records", _VISIBLE_RECORDS_SQL,
+                         [subject_id, RecordStatus.ACTIVE.value, today, other_levels, entry_codes is None,
+                          entry_codes or []])
+        rows = cursor.fetchall()
     specs_of = field_specs({r[3] for r in rows})
     loads = orjson.loads
     return [
@@ -137,6 +130,22 @@ def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entr
                    version=version, fields=shown_fields(specs_of[vid], loads(data), full_identity=full_identity))
         for rid, code, entry_name, vid, department, info_class, level, source, decided, until, version, data in rows
     ]
+
+
+# ``visible_records`` in one plain statement (the ORM spent more time building it than PostgreSQL
+# spent running it). Parameters: subject, active status, today, the non-public levels, whether all
+# entries of those levels are allowed, else the allowed entry codes.
+_VISIBLE_RECORDS_SQL = """
+    SELECT r.id, e.code, e.name, r.entry_version_id, d.name, r.info_class, r.open_level, r.source,
+           r.decision_date, r.disclosure_until, r.version, r.data::text
+    FROM collection_record r
+    JOIN catalog_catalogentry e ON e.id = r.entry_id
+    JOIN catalog_department d ON d.id = r.department_id
+    WHERE r.subject_id = %s AND r.status = %s
+      AND (r.disclosure_until IS NULL OR r.disclosure_until >= %s)
+      AND (r.open_level = 'public' OR (r.open_level = ANY(%s::varchar[]) AND (%s OR e.code = ANY(%s::varchar[]))))
+    ORDER BY r.decision_date DESC, r.id DESC
+"""
 
 
 def count_records() -> int:

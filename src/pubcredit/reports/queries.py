@@ -16,7 +16,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from pubcredit.access import services as access_services
 from pubcredit.access.readers import Reader, Visibility
+from pubcredit.audit.services import Insert
 from pubcredit.catalog import queries as catalog_queries
 from pubcredit.codes import regions
 from pubcredit.collection.queries import RecordView
@@ -51,8 +53,9 @@ def _reader_block(reader: Reader, vis: Visibility) -> rules.ReaderBlock:
     if vis.own:
         return rules.ReaderBlock(ReaderBasis.OWN.value, "信用主体本人")
     if vis.authorization_id is not None:
-        name = (Subject.objects.filter(pk=reader.agency_id).values_list("name", flat=True).first()
-                if reader.agency_id is not None else None)
+        name = reader.agency_name or (
+            Subject.objects.filter(pk=reader.agency_id).values_list("name", flat=True).first()
+            if reader.agency_id is not None else None)
         return rules.ReaderBlock(ReaderBasis.AUTHORIZED.value, "经信用主体授权的查询方", name or "")
     if vis.matter_id is not None:
         from pubcredit.access.models import Matter
@@ -90,12 +93,23 @@ def assemble_report(subject: Subject, *, reader: Reader, today: date | None = No
     A non-public read is logged once. Raises what ``visibility`` raises (NotPermitted,
     InvalidInput, NotFound for an officer's bad matter).
     """
+    report, read_log = assemble_report_deferred(subject, reader=reader, today=today)
+    if read_log is not None:
+        access_services.log_query(read_log)
+    return report
+
+
+def assemble_report_deferred(subject: Subject, *, reader: Reader, today: date | None = None
+                             ) -> tuple[Report, Insert | None]:
+    """``assemble_report``, with a non-public read's query log row handed back unwritten, for the
+    caller to write in the same statement as the report's issue (``services.issue_report``)."""
     today = today or timezone.localdate()
     prof = subject_queries.profile(subject, reader=reader, today=today,
-                                   select=lambda recs: _unconcealed(subject.pk, recs))
+                                   select=lambda recs: _unconcealed(subject.pk, recs), defer_log=True)
     records = _newest_first(prof)
     marks = hooks.record_marks([r.id for r in records])
-    return _full_report(subject.pk, prof, records, marks, _reader_block(reader, prof.visibility), today)
+    report = _full_report(subject.pk, prof, records, marks, _reader_block(reader, prof.visibility), today)
+    return report, prof.read_log
 
 
 def assemble_reports(subjects: Sequence[Subject], *, reader: Reader, today: date | None = None) -> dict[int, Report]:

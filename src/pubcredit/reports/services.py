@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -20,6 +21,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from pubcredit.access.readers import Reader
+from pubcredit.audit.services import Insert, insert_with_events
 from pubcredit.reports import queries, rules, signing
 from pubcredit.reports.models import IssuedReport, ReportPdf
 from pubcredit.reports.rules import Report
@@ -61,15 +63,18 @@ class Issued:
         }
 
 
-def _audit(row: IssuedReport, *, actor: str) -> None:
+def _event(row: IssuedReport, *, actor: str) -> Any:
+    """The audit entry of issuing ``row`` (None when the audit app is not installed)."""
     from django.apps import apps
 
-    if apps.is_installed("pubcredit.audit"):
-        from pubcredit.audit.services import record_event
+    if not apps.is_installed("pubcredit.audit"):
+        return None
+    from pubcredit.audit.services import prepare_event
 
-        record_event("reports:report:issued", actor=actor, object_type="issued_report", object_id=row.code,
-                     subject_id=row.subject_id, data={"kind": row.kind, "digest": row.content_digest,
-                                                      "reader_basis": row.reader_basis, "as_of": row.as_of.isoformat()})
+    return prepare_event("reports:report:issued", actor=actor, object_type="issued_report", object_id=row.code,
+                         subject_id=row.subject_id, data={"kind": row.kind, "digest": row.content_digest,
+                                                          "reader_basis": row.reader_basis,
+                                                          "as_of": row.as_of.isoformat()})
 
 
 # The columns ``_insert`` writes, in order; the statement is built once from the model's metadata.
@@ -84,35 +89,72 @@ def _field(name: str) -> Field[Any, Any]:
 
 
 @cache
+def _columns() -> tuple[list[str], str]:
+    """Every concrete field of an issued row (attribute names) and the same as a SELECT/RETURNING list
+    (``parameters`` as text, decoded here: plain SQL bypasses the ORM's JSON converter)."""
+    qn = connection.ops.quote_name
+    fields = list(IssuedReport._meta.concrete_fields)
+    return ([f.attname for f in fields],
+            ", ".join(f"{qn(f.column)}::text" if f.name == "parameters" else qn(f.column) for f in fields))
+
+
+@cache
 def _insert_sql() -> str:
     meta = IssuedReport._meta
     qn = connection.ops.quote_name
     columns = ", ".join(qn(_field(name).column) for name in _INSERT_FIELDS)
     values = ", ".join("%s::jsonb" if name == "parameters" else "%s" for name in _INSERT_FIELDS)
     return (f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({values}) "
-            f"ON CONFLICT DO NOTHING RETURNING {qn(meta.pk.column)}")
+            f"ON CONFLICT DO NOTHING RETURNING {_columns()[1]}")
 
 
-def _insert(row: IssuedReport) -> bool:
-    """Insert ``row`` unless its content digest (or, never expected, its random code) is taken: one
-    statement, no savepoint. Sets ``row.pk`` and returns True when it was inserted."""
+@cache
+def _by_digest_sql() -> str:
+    qn = connection.ops.quote_name
+    return (f"SELECT {_columns()[1]} FROM {qn(IssuedReport._meta.db_table)} "
+            f"WHERE {qn(_field('content_digest').column)} = %s")
+
+
+def _row(values: tuple[Any, ...]) -> IssuedReport:
+    names = _columns()[0]
+    data = dict(zip(names, values, strict=True))
+    data["parameters"] = json.loads(data["parameters"])
+    return IssuedReport.from_db(connection.alias, names, [data[n] for n in names])
+
+
+def _insert(row: IssuedReport, *, actor: str, before: Sequence[Insert] = ()) -> tuple[bool, IssuedReport] | None:
+    """Insert ``row`` unless its content digest (or, never expected, its random code) is taken, with
+    its audit entry (written only if the row is), and the pending writes ``before`` (the read's
+    query-log row and its entry): one statement, no savepoint. Returns (True, the new row), or
+    (False, the row issued before with the same digest), or None when only the code collided."""
     values = [json.dumps(row.parameters) if name == "parameters" else getattr(row, _field(name).attname)
               for name in _INSERT_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), values)
-        found = cursor.fetchone()
+    event = _event(row, actor=actor)
+    if event is not None:
+        found = insert_with_events([*before, Insert(_insert_sql(), values, event)], existing_sql=_by_digest_sql(),
+                                   existing_params=[row.content_digest])
+    else:
+        if before:
+            raise RuntimeError("a read is logged with its audit entry: the audit app must be installed")
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(), values)
+            inserted = cursor.fetchone()
+            if inserted is not None:
+                found = (True, tuple(inserted))
+            else:
+                cursor.execute(_by_digest_sql(), [row.content_digest])
+                before = cursor.fetchone()
+                found = (False, tuple(before)) if before is not None else None
     if found is None:
-        return False
-    row.pk = found[0]
-    row._state.adding = False
-    row._state.db = connection.alias
-    return True
+        return None
+    return found[0], _row(found[1])
 
 
 def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], actor: str,
-           now: datetime | None) -> tuple[IssuedReport, bytes]:
+           now: datetime | None, before: Sequence[Insert] = ()) -> tuple[IssuedReport, bytes]:
     """The issued row of this content: inserted and signed now, or the one issued before (same
-    digest). Returns it with the canonical bytes of the content."""
+    digest). ``before``: pending writes (the read's query log) made in the same statement, once.
+    Returns the row with the canonical bytes of the content."""
     body = rules.canonical_bytes(report.content())
     digest = rules.digest_of(body)
     issued_at = (now or timezone.now()).replace(microsecond=0)
@@ -128,26 +170,28 @@ def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], acto
             parameters=parameters, content_digest=digest, signature=signing.sign(key, message),
             key_id=key.key_id, issued_at=issued_at,
         )
-        if _insert(row):
-            _audit(row, actor=actor)
-            return row, body
-        # Either the same content was issued before (use it) or the random code collided (retry).
+        stored = _insert(row, actor=actor, before=before)
+        before = ()  # written by that statement whatever became of the row
+        if stored is not None:
+            return stored[1], body  # new, or the same content issued before (its signature unchanged)
+        # Only the random code collided (or the conflicting row is not visible yet): look again, or retry.
         existing = IssuedReport.objects.filter(content_digest=digest).first()
         if existing is not None:
             return existing, body
     raise RuntimeError("could not draw an unused verification code")  # 80 random bits: never expected
 
 
-@transaction.atomic
 def issue_report(subject: Subject, *, reader: Reader, today: date | None = None,
                  now: datetime | None = None) -> Issued:
     """Art. 40: assemble the full report for ``reader`` and issue it (signed, verifiable).
 
-    The read is logged once (non-public reads) in the same transaction as the issue.
+    A non-public read is logged once, in the same statement as the issue (the query log row, the
+    issued row and their audit entries are written together or not at all).
     Raises what ``queries.assemble_report`` raises.
     """
-    report = queries.assemble_report(subject, reader=reader, today=today)
-    row, body = _store(report, subject=subject, parameters={}, actor=reader.name or reader.kind, now=now)
+    report, read_log = queries.assemble_report_deferred(subject, reader=reader, today=today)
+    row, body = _store(report, subject=subject, parameters={}, actor=reader.name or reader.kind, now=now,
+                       before=[read_log] if read_log is not None else [])
     return Issued(report, row, body)
 
 

@@ -6,12 +6,16 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from pubcredit import prepared
 from pubcredit.access import services as access_services
 from pubcredit.access.readers import PUBLIC_ONLY, Reader, Visibility, sees_full_identity, visibility
+from pubcredit.audit.services import Insert
 from pubcredit.codes import CodeError, mask_name
 from pubcredit.codes.identify import identify_code
 from pubcredit.collection.queries import CLASS_ORDER, RecordView, visible_records
@@ -46,12 +50,32 @@ def parse_code(raw: str) -> ParsedCode:
 def subject_by_code(raw: str) -> Subject:
     """The subject with this USCC or resident ID number; InvalidInput or NotFound otherwise."""
     parsed = parse_code(raw)
-    qs = Subject.objects.all()
-    found = (qs.filter(uscc=parsed.value) if parsed.kind == "uscc"
-             else qs.filter(resident_id_hash=pii.resident_id_hash(parsed.value))).first()
+    found = (_subject_where("uscc", parsed.value) if parsed.kind == "uscc"
+             else _subject_where("resident_id_hash", pii.resident_id_hash(parsed.value)))
     if found is None:
         raise NotFound("平台未收录该代码对应的信用主体", field="code")
     return found
+
+
+@cache
+def _subject_select() -> tuple[str, list[str]]:
+    concrete = list(Subject._meta.concrete_fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in concrete)
+    table = connection.ops.quote_name(Subject._meta.db_table)
+    return f"SELECT {columns} FROM {table} WHERE ", [f.attname for f in concrete]
+
+
+def _subject_where(unique_column: str, value: str) -> Subject | None:
+    """The subject whose ``unique_column`` (uscc or resident_id_hash) is ``value``: one plain statement
+    (every API read starts here; the ORM spent longer building the query than running it)."""
+    if unique_column not in ("uscc", "resident_id_hash"):
+        raise ValueError(unique_column)
+    head, fields = _subject_select()
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, f"pc_subject_by_{unique_column}",
+                         f"{head}{connection.ops.quote_name(unique_column)} = %s", [value])
+        row = cursor.fetchone()
+    return Subject.from_db(connection.alias, fields, row) if row is not None else None
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,7 @@ class Profile:
     records: dict[str, list[RecordView]] = field(default_factory=dict)
     levels: frozenset[str] = frozenset()
     visibility: Visibility = PUBLIC_ONLY  # the basis of the read (own, authorisation, matter), for reports
+    read_log: Insert | None = None  # with ``profile(defer_log=True)``: the query log row still to write
 
 
 def summarize(subject: Subject, vis: Visibility = PUBLIC_ONLY) -> SubjectSummary:
@@ -114,31 +139,43 @@ def _is_uuid(value: str) -> bool:
     return re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value) is not None
 
 
+# An organisation's relations as ``profile`` shows them, in one plain statement.
+_RELATIONS_SQL = """
+    SELECT r.role, s.name, s.kind, s.uscc FROM subjects_subjectrelation r JOIN subjects_subject s ON s.id = r.related_id
+    WHERE r.organization_id = %s ORDER BY r.role, r.id
+"""
+
+
 def profile(subject: Subject, *, reader: Reader, today: date | None = None,
-            select: Callable[[list[RecordView]], list[RecordView]] | None = None) -> Profile:
+            select: Callable[[list[RecordView]], list[RecordView]] | None = None,
+            defer_log: bool = False) -> Profile:
     """Identity, relations and the records the reader may see (Art. 14), grouped by class.
 
     ``select`` (used by credit reports) narrows the visible records in one call before they are
-    grouped and logged, so the query log names exactly what the caller was given.
+    grouped and logged, so the query log names exactly what the caller was given. A non-public
+    read is logged here, or with ``defer_log`` handed back as ``Profile.read_log`` for the caller
+    to write together with what it writes (a credit report's issue: one statement for both).
     """
     today = today or timezone.localdate()
     vis = visibility(reader, subject.pk, today=today)
     full = sees_full_identity(vis)
     relations: list[RelationView] = []
     if subject.kind in ORGANIZATION_KINDS:
-        relations = [_relation_view(role, name, kind, uscc, full=full) for role, name, kind, uscc in
-                     subject.relations.order_by("role", "id").values_list("role", "related__name", "related__kind",
-                                                                          "related__uscc")]
+        with connection.cursor() as cursor:
+            prepared.execute(cursor, "pc_relations", _RELATIONS_SQL, [subject.pk])
+            relations = [_relation_view(role, name, kind, uscc, full=full) for role, name, kind, uscc in cursor]
     grouped: dict[str, list[RecordView]] = {c: [] for c in CLASS_ORDER}
     records = visible_records(subject.pk, levels=vis.levels, entries=vis.entries, today=today, full_identity=full)
     if select is not None:
         records = select(records)
     for rec in records:
         grouped.setdefault(rec.info_class, []).append(rec)
-    if vis.non_public and not vis.own:
-        _log_read(subject, reader, vis, records)
+    read_log = _read_log(subject, reader, vis, records) if vis.non_public and not vis.own else None
+    if read_log is not None and not defer_log:
+        access_services.log_query(read_log)
+        read_log = None
     return Profile(subject=summarize(subject, vis), relations=relations, records=grouped, levels=vis.levels,
-                   visibility=vis)
+                   visibility=vis, read_log=read_log)
 
 
 def _relation_view(role: str, name: str, kind: str, uscc: str | None, *, full: bool) -> RelationView:
@@ -149,10 +186,10 @@ def _relation_view(role: str, name: str, kind: str, uscc: str | None, *, full: b
                         name=name if (public_name or full) else mask_name(name), code=uscc or "")
 
 
-def _log_read(subject: Subject, reader: Reader, vis: Visibility, records: list[RecordView]) -> None:
-    """Art. 33, 39: a read beyond public information is logged with its basis."""
+def _read_log(subject: Subject, reader: Reader, vis: Visibility, records: list[RecordView]) -> Insert:
+    """Art. 33, 39: the query log row of a read beyond public information, with its basis (to write)."""
     read_levels = {r.open_level for r in records if r.open_level != "public"} or (set(vis.levels) - {"public"})
-    access_services.log_query(
+    return access_services.query_log_insert(
         subject_id=subject.pk, reader_kind=reader.kind, reader_name=reader.name or reader.kind,
         levels=read_levels, entries={r.entry_code for r in records if r.open_level != "public"},
         purpose=vis.purpose or reader.purpose, channel=reader.channel, user_id=reader.user_id,
@@ -244,7 +281,7 @@ def profiles(subjects: Sequence[Subject], *, reader: Reader, today: date,
         for rec in recs:
             grouped.setdefault(rec.info_class, []).append(rec)
         if vis.non_public and not vis.own:
-            _log_read(subject, reader, vis, recs)
+            access_services.log_query(_read_log(subject, reader, vis, recs))
         out[subject.pk] = Profile(subject=summarize(subject, vis), relations=relations.get(subject.pk, []),
                                   records=grouped, levels=vis.levels, visibility=vis)
     return out

@@ -1,0 +1,60 @@
+"""API tokens: one look-up per request, revocation at once, the last-used stamp at most once a minute."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from pubcredit.access import tokens
+from pubcredit.access.models import ApiToken
+from pubcredit.errors import NotPermitted
+from tests.factories import subjects as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_agency_token_names_its_organisation_in_one_query() -> None:
+    agency = f.org("杭州令牌征信有限公司")
+    issued = tokens.create_agency_token(agency, name="t", actor="test")
+    tokens.authenticate(issued.secret)  # the first use on a connection prepares the statement
+    with CaptureQueriesContext(connection) as captured:
+        owner = tokens.authenticate(issued.secret)  # last used just now: nothing to write
+    assert len(captured) == 1
+    assert (owner.token_id, owner.agency_id, owner.agency_name, owner.department_id) == (
+        issued.token.pk, agency.pk, "杭州令牌征信有限公司", None)
+
+
+def test_the_last_used_stamp_is_written_at_most_once_a_minute() -> None:
+    issued = tokens.create_agency_token(f.org(), name="t", actor="test")
+    tokens.authenticate(issued.secret)
+    first = ApiToken.objects.get(pk=issued.token.pk).last_used_at
+    assert first is not None
+    tokens.authenticate(issued.secret)
+    assert ApiToken.objects.get(pk=issued.token.pk).last_used_at == first  # not written again
+    stale = timezone.now() - timedelta(seconds=tokens.LAST_USED_EVERY + 5)
+    ApiToken.objects.filter(pk=issued.token.pk).update(last_used_at=stale)
+    tokens.authenticate(issued.secret)
+    assert ApiToken.objects.get(pk=issued.token.pk).last_used_at > stale
+
+
+def test_a_revoked_agency_token_is_refused_on_the_next_request() -> None:
+    subject = f.org("杭州被查询科技有限公司", code=f.uscc(department="9", org_type="1"))
+    issued = tokens.create_agency_token(f.org("杭州另一征信有限公司", code=f.uscc(org_type="2")), name="t",
+                                        actor="test")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+    assert client.get(f"/api/v1/subjects/{subject.uscc}/report").status_code == 200
+    tokens.revoke_token(issued.token, actor="test")
+    assert client.get(f"/api/v1/subjects/{subject.uscc}/report").status_code == 403
+    with pytest.raises(NotPermitted):
+        tokens.authenticate(issued.secret)
+
+
+@pytest.mark.parametrize("secret", ["", "nope", "pct_unknown", "pct_" + "x" * 300])
+def test_unknown_or_malformed_secrets_are_refused(secret: str) -> None:
+    with pytest.raises(NotPermitted):
+        tokens.authenticate(secret)
