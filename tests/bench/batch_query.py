@@ -78,8 +78,10 @@ def workers(url: str, processes: int) -> Any:
         time.sleep(3)  # let them start (as a server's workers would be, before any request)
         yield proc
     finally:
+        # SIGTERM to the parent only: it stops its worker processes itself (a second SIGTERM from the
+        # process group would make each worker abort its shutdown with a traceback).
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+            proc.terminate()
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
