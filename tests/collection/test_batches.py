@@ -521,3 +521,15 @@ def test_text_with_copy_control_characters_is_stored_as_sent(dept: Department) -
     assert record.data["CF_WFXW"] == "违反\\规定\n第三十四条"
     rejection = BatchRejection.objects.get(batch=batch)
     assert rejection.raw["CF_SY"] == facts
+
+
+def test_switch_interval_is_shortened_while_batches_run_and_restored_after() -> None:
+    import sys
+
+    before = sys.getswitchinterval()
+    with services._responsive_switching():
+        assert sys.getswitchinterval() == pytest.approx(services._SWITCH_INTERVAL)
+        with services._responsive_switching():  # a second batch in another thread
+            pass
+        assert sys.getswitchinterval() == pytest.approx(services._SWITCH_INTERVAL)  # still running: still short
+    assert sys.getswitchinterval() == before
