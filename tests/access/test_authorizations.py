@@ -115,3 +115,24 @@ def test_query_log_is_for_the_subject_only(company_client: tuple[Client, User]) 
     other.force_login(User.objects.create_user(username="o", password="x-Long-pass-1", role=Role.SUBJECT,
                                                subject=f.org(name="杭州无关有限公司")))
     assert other.get(f"/api/v1/subjects/{user.subject.uscc}/query-log").status_code == 403
+
+
+def test_authorizing_subjects_are_those_whose_authorisation_is_valid_today() -> None:
+    """The batch pre-filter of ``visibilities`` asks the same question as ``visibility`` (Art. 14)."""
+    from pubcredit.access.readers import authorizing_subjects
+
+    agency, other_agency = f.org(name="杭州批量征信有限公司"), f.org(name="杭州其他征信有限公司")
+    today = timezone.localdate()
+    valid, revoked, expired, future, to_other, none = (f.org() for _ in range(6))
+    for subject, start, end in ((valid, today, today + timedelta(days=30)), (revoked, today, today),
+                                (expired, today - timedelta(days=40), today - timedelta(days=1)),
+                                (future, today + timedelta(days=1), today + timedelta(days=9))):
+        Authorization.objects.create(subject=subject, grantee=agency, purpose="贷款审查", valid_from=start,
+                                     valid_until=end, created_by="t")
+    Authorization.objects.filter(subject=revoked).update(revoked_at=timezone.now())
+    Authorization.objects.create(subject=to_other, grantee=other_agency, purpose="贷款审查", valid_from=today,
+                                 valid_until=today, created_by="t")
+    asked = [s.pk for s in (valid, revoked, expired, future, to_other, none)]
+    assert authorizing_subjects(agency.pk, asked, today=today) == {valid.pk}
+    assert authorizing_subjects(other_agency.pk, asked, today=today) == {to_other.pk}
+    assert authorizing_subjects(agency.pk, [], today=today) == set()

@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from pubcredit import prepared
 from pubcredit.access import services as access_services
-from pubcredit.access.readers import PUBLIC_ONLY, Reader, Visibility, sees_full_identity, visibility
+from pubcredit.access.readers import (
+    PUBLIC_ONLY,
+    Reader,
+    Visibility,
+    authorizing_subjects,
+    sees_full_identity,
+    visibility,
+)
 from pubcredit.audit.services import Insert
 from pubcredit.codes import CodeError, mask_name
 from pubcredit.codes.identify import identify_code
@@ -244,13 +251,9 @@ def visibilities(reader: Reader, subject_ids: Collection[int], *, today: date) -
     authorisation valid today (found in one query, with the conditions ``visibility`` itself
     requires). Every other subject gets ``common_visibility``, computed once.
     """
-    from pubcredit.access.models import Authorization
-
     candidates: set[int] = set()
-    if reader.agency_id is not None and subject_ids:
-        candidates.update(Authorization.objects.filter(
-            grantee_id=reader.agency_id, subject_id__in=list(subject_ids), revoked_at__isnull=True,
-            valid_from__lte=today, valid_until__gte=today).values_list("subject_id", flat=True))
+    if reader.agency_id is not None:
+        candidates = authorizing_subjects(reader.agency_id, subject_ids, today=today)
     if reader.subject_id is not None:
         candidates.add(reader.subject_id)
     out = {sid: visibility(reader, sid, today=today) for sid in subject_ids if sid in candidates}
