@@ -80,8 +80,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.parent_pid is not None:
         _exit_with_parent(args.parent_pid)
-    # The others are children of this one: they stop with it (and the server stops it).
-    children = [subprocess.Popen(_command(args, parent_pid=os.getpid()))  # noqa: S603 - our own interpreter
+    # The others are children of this one: they stop with it (and the server stops it). Each in its
+    # own session, so Ctrl-C in a terminal reaches this process only and each child is told once
+    # (a second signal makes a worker abandon its graceful stop); --parent-pid covers a crash.
+    children = [subprocess.Popen(_command(args, parent_pid=os.getpid()),  # noqa: S603 - our own interpreter
+                                 start_new_session=True)
                 for _ in range(args.processes - 1)]
     try:
         call_command("db_worker", queue_name=args.queues, interval=args.interval, batch=args.batch, reload=False,
@@ -105,6 +108,7 @@ def start_background_worker(processes: int | None = None) -> subprocess.Popen[by
     args = argparse.Namespace(queues="*", interval=DEFAULT_INTERVAL, batch=False, quiet=True)
     command = _command(args, parent_pid=os.getpid())
     command[command.index("--processes") + 1] = str(max(1, count))
-    child = subprocess.Popen(command)  # noqa: S603 - our own interpreter and fixed arguments
+    # Own session: stopped once, by this process (atexit), not also by a terminal's Ctrl-C.
+    child = subprocess.Popen(command, start_new_session=True)  # noqa: S603 - our own interpreter, fixed arguments
     atexit.register(_stop, [child])
     return child
