@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -129,3 +130,26 @@ def test_quick_uscc_accept_takes_valid_codes() -> None:
     with pytest.raises(CodeError):
         validate_uscc("91330106MA0AEH7Y1A")
     assert not rules.uscc_quick_accept("91330106MA0AEH7Y1A")
+
+
+@pytest.mark.parametrize("value", [
+    *(chr(cp) + "尾" for cp in range(0x00, 0x80)),  # every ASCII character, control characters included
+    "杭州市场监督管理局", "𠀀𪚥", "\u2028\u2029", "\ufeff", "\ufffd", "😀", '引号"与\\反斜杠',
+    0, -17, 2**63 - 1, True, False, None,
+])
+def test_canonical_record_json_writes_exactly_what_canonical_json_writes(value: object) -> None:
+    data = {"CF_WSH": "杭市监罚〔2025〕1号", "B": value, "a": "x"}
+    assert rules.canonical_record_json(data) == rules.canonical_json(data)
+
+
+@pytest.mark.parametrize("value", [2**70, 1.5, date(2025, 3, 3), ["a"], {"k": 1}, Decimal("2.50"), "\ud800"])
+def test_canonical_record_json_falls_back_for_anything_else(value: object) -> None:
+    data = {"b": value, "a": "x"}
+    assert rules.canonical_record_json(data) == rules.canonical_json(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), st.one_of(st.text(), st.integers(), st.booleans(), st.none()),
+                       max_size=12))
+def test_canonical_record_json_agrees_on_any_flat_record(data: dict[str, object]) -> None:
+    assert rules.canonical_record_json(data) == rules.canonical_json(data)

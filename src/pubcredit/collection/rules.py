@@ -17,6 +17,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
+import orjson
+
 from pubcredit.catalog.rules import CONSENT_LABELS as CONSENT_LABELS
 from pubcredit.codes import CodeError, is_known_province, mask_resident_id, validate_resident_id, validate_uscc
 from pubcredit.codes.uscc import CENTRAL_REGION_CODE, REGISTRATION_DEPARTMENTS, USCC_CHARSET
@@ -50,6 +52,26 @@ def disclosure_end(decision: date | None, disclosure_months: int | None) -> date
 def canonical_json(data: Mapping[str, Any]) -> str:
     """The canonical text of a record's content: sorted keys, no spaces, UTF-8 characters kept."""
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+_FLAT_TYPES: Final = frozenset({str, int, bool, type(None)})
+
+
+def canonical_record_json(data: Mapping[str, Any]) -> str:
+    """``canonical_json`` of a cleaned record (flat: text, integers, booleans), several times faster.
+
+    orjson writes the same text for such values (pinned by tests over control characters, CJK,
+    rare and astral characters); anything else — nesting, floats, dates, integers beyond 64 bits,
+    unpaired surrogates — goes through ``canonical_json`` itself, so stored content hashes never
+    depend on which path ran.
+    """
+    for value in data.values():
+        if type(value) not in _FLAT_TYPES:
+            return canonical_json(data)
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return canonical_json(data)
 
 
 def content_hash(data: dict[str, Any]) -> str:

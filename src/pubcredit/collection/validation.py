@@ -318,7 +318,7 @@ class RowValidator:
         for pname in self.personal:
             if pname in cleaned:
                 cleaned[pname] = rules.mask_personal(str(cleaned[pname]))
-        data_json = rules.canonical_json(cleaned)
+        data_json = rules.canonical_record_json(cleaned)
         disclosure = rules.disclosure_end(decision, self.disclosure_months) if self.info_class == "adverse" else None
         return CleanRow(row_number=row_number, data=cleaned, data_json=data_json,
                         content_hash=rules.record_hash(data_json, uscc or id_hash or ""), natural_key=natural_key,
