@@ -4,10 +4,12 @@ Nothing else writes records. A batch is one transaction: the Batch row (created 
 its rejections and its records commit together or not at all, so a worker killed mid-batch
 leaves nothing behind and a resend simply processes the file again.
 
-The bulk path: rows are validated in Python by the compiled validator and streamed with COPY
-into a temporary staging table; subjects, name reviews, versions and rejections are then
-settled with a handful of set-based statements. The number of queries does not grow with the
-number of rows (relations of basic-information entries aside: one ``relate`` per new relation).
+The bulk path: rows are validated in Python by the compiled validator; their keys and subject
+identities are streamed with COPY into a temporary staging table, where subjects, name reviews,
+versions and rejections are settled with a handful of set-based statements, and the new record
+versions are then written by COPY straight into the records table (docs/collection.md). The
+number of queries does not grow with the number of rows (relations of basic-information
+entries aside: one ``relate`` per new relation).
 """
 
 from __future__ import annotations
