@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,11 +20,9 @@ from pubcredit.errors import NotFound
 CLASS_ORDER = ("basic", "adverse", "trustworthy")
 
 
-@dataclass(frozen=True)
-class FieldValue:
-    name: str
-    label: str
-    value: str
+#: One shown field of a record: (name, label, value). Plain triples, cheap to make by the thousand (a
+#: report of a few dozen records shows hundreds of fields) and used as such by the report's items.
+ShownField = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,15 @@ class RecordView:
     decision_date: date | None
     disclosure_until: date | None
     version: int
-    fields: list[FieldValue] = field(default_factory=list)
+    fields: tuple[ShownField, ...] = ()  # (name, label, value), in catalog order
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as the API shows it (``RecordOut``)."""
+        return {"id": self.id, "entry_code": self.entry_code, "entry_name": self.entry_name,
+                "info_class": self.info_class, "open_level": self.open_level, "source": self.source,
+                "department": self.department, "decision_date": self.decision_date,
+                "disclosure_until": self.disclosure_until, "version": self.version,
+                "fields": [{"name": n, "label": lb, "value": v} for n, lb, v in self.fields]}
 
 
 def _display(value: Any, spec: dict[str, Any], *, full_identity: bool) -> str:
@@ -63,7 +69,9 @@ class FieldSpec:
     plain: bool  # shown as str(value): neither a resident ID nor an enum with labels
 
     def show(self, value: Any, *, full_identity: bool) -> str:
-        return str(value) if self.plain else _display(value, self.spec, full_identity=full_identity)
+        if self.plain:
+            return value if type(value) is str else str(value)
+        return _display(value, self.spec, full_identity=full_identity)
 
 
 def _compile(specs: list[dict[str, Any]] | None) -> tuple[FieldSpec, ...]:
@@ -96,11 +104,14 @@ def field_specs(version_ids: Iterable[int]) -> dict[int, tuple[FieldSpec, ...]]:
     return out
 
 
-def shown_fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], *, full_identity: bool) -> list[FieldValue]:
+def shown_fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], *, full_identity: bool
+                 ) -> tuple[ShownField, ...]:
     """A record's non-empty fields, in catalog order, as shown to a reader (resident IDs masked unless
     ``full_identity``; enum values with their labels)."""
-    return [FieldValue(f.name, f.label, f.show(value, full_identity=full_identity))
-            for f in specs if (value := data.get(f.name)) is not None and value != ""]
+    get = data.get
+    return tuple([(f.name, f.label, (value if type(value) is str else str(value)) if f.plain
+                   else _display(value, f.spec, full_identity=full_identity))
+                  for f in specs if (value := get(f.name)) is not None and value != ""])
 
 
 def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entries: Iterable[str] | None = None,

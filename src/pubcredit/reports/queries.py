@@ -39,13 +39,13 @@ def _unconcealed(subject_id: int, records: list[RecordView]) -> list[RecordView]
 
 
 def _item(rec: RecordView, marks: Mapping[int, tuple[str, ...]]) -> Item:
-    item = Item(
+    # The record's shown fields are (name, label, value) triples already: no copy.
+    return Item(
         entry_code=rec.entry_code, entry_name=rec.entry_name, info_class=rec.info_class, department=rec.department,
         decision_date=rec.decision_date, disclosure_until=rec.disclosure_until, open_level=rec.open_level,
-        source=rec.source, fields=tuple((f.name, f.label, f.value) for f in rec.fields),
-        record_id=rec.id, version=rec.version,
+        source=rec.source, fields=rec.fields, record_id=rec.id, version=rec.version,
+        marks=rules.marks_of(source=rec.source, record_id=rec.id, marks=marks),
     )
-    return rules.apply_marks([item], marks)[0]
 
 
 def _reader_block(reader: Reader, vis: Visibility) -> rules.ReaderBlock:

@@ -198,18 +198,26 @@ class Item:
         }
 
 
+def marks_of(*, source: str, record_id: int | None, marks: Mapping[int, Iterable[str]],
+             present: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The marks of one item: those it has, 自主申报 for a self-declared record, and what ``marks`` (by
+    record id, from the objection/repair hooks) adds, e.g. 异议处理中. De-duplicated, order kept."""
+    extra = marks.get(record_id) if record_id is not None else None
+    if source != SELF_DECLARED_SOURCE and not extra:
+        return present  # most items carry no mark
+    found = list(present)
+    if source == SELF_DECLARED_SOURCE:
+        found.append(SELF_DECLARED_MARK)
+    found.extend(extra or ())
+    return tuple(dict.fromkeys(found))
+
+
 def apply_marks(items: Sequence[Item], marks: Mapping[int, Iterable[str]]) -> list[Item]:
-    """Items with their marks: a self-declared record is marked 自主申报; ``marks`` (by record id,
-    from the objection/repair hooks) adds e.g. 异议处理中. Marks are de-duplicated, order kept."""
+    """Items with their marks (``marks_of``); an item whose marks do not change is not copied."""
     out: list[Item] = []
     for it in items:
-        found = list(it.marks)
-        if it.source == SELF_DECLARED_SOURCE:
-            found.append(SELF_DECLARED_MARK)
-        if it.record_id is not None:
-            found.extend(marks.get(it.record_id, ()))
-        marked = tuple(dict.fromkeys(found))
-        out.append(it if marked == it.marks else replace(it, marks=marked))  # most items carry no mark: no copy
+        marked = marks_of(source=it.source, record_id=it.record_id, marks=marks, present=it.marks)
+        out.append(it if marked == it.marks else replace(it, marks=marked))
     return out
 
 

@@ -35,7 +35,7 @@ def get_subject(request: HttpRequest, code: str) -> dict[str, Any]:
     out = {k: v for k, v in asdict(prof.subject).items() if k != "ref"}
     out["relations"] = [asdict(r) for r in prof.relations]
     for info_class in ("basic", "adverse", "trustworthy"):
-        out[info_class] = [asdict(r) for r in prof.records.get(info_class, [])]
+        out[info_class] = [r.as_dict() for r in prof.records.get(info_class, [])]
     out["levels"] = sorted(prof.levels)
     return out
 
