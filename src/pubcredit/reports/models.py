@@ -30,17 +30,18 @@ class ReaderBasis(models.TextChoices):
 class IssuedReport(models.Model):
     """A report the platform issued: what it is (digest), to whom (kind of reader), when, signed."""
 
-    code = models.CharField(_("验证码"), max_length=16, unique=True)
+    code = models.CharField(_("验证码"), max_length=16)  # unique: see Meta
     kind = models.CharField(_("报告类型"), max_length=8, choices=ReportKind.choices)
+    # Indexed by (subject, issued_at) below: a second index on subject alone is only written, never read.
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="issued_reports",
-                                verbose_name=_("信用主体"))
+                                verbose_name=_("信用主体"), db_index=False)
     # As published on the verify page: a person's name and ID number masked.
     subject_name_public = models.CharField(_("主体名称（公开）"), max_length=200)
     subject_code_public = models.CharField(_("主体代码（公开）"), max_length=18)
     reader_basis = models.CharField(_("查询方类别"), max_length=16, choices=ReaderBasis.choices)
     as_of = models.DateField(_("信息截止日"))
     parameters = models.JSONField(_("报告参数"), default=dict, blank=True)
-    content_digest = models.CharField(_("内容摘要（SHA-256）"), max_length=64, unique=True)
+    content_digest = models.CharField(_("内容摘要（SHA-256）"), max_length=64)  # unique: see Meta
     signature = models.CharField(_("签名（Ed25519）"), max_length=100)
     key_id = models.CharField(_("签名密钥标识"), max_length=16)
     issued_at = models.DateTimeField(_("出具时间"), db_index=True)
@@ -50,6 +51,11 @@ class IssuedReport(models.Model):
         verbose_name_plural = _("已出具报告")
         ordering = ["-issued_at", "-id"]
         indexes = [models.Index(fields=["subject", "issued_at"], name="issued_report_subject_idx")]
+        # Constraints rather than ``unique=True``: the same unique indexes without the extra
+        # pattern-matching (LIKE) copies Django adds to unique text columns. Codes and digests are
+        # only ever looked up whole, and each index is written on every issue.
+        constraints = [models.UniqueConstraint(fields=["code"], name="issued_report_code_unique"),
+                       models.UniqueConstraint(fields=["content_digest"], name="issued_report_digest_unique")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.get_kind_display()}"

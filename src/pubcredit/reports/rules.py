@@ -92,8 +92,10 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def new_verification_code() -> str:
-    """A fresh random code, 16 characters, stored without separators."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    """A fresh random code, 16 characters, stored without separators: 80 bits from the system's
+    random source (one read, not one per character), five bits per character."""
+    bits = int.from_bytes(secrets.token_bytes(CODE_LENGTH * 5 // 8), "big")
+    return "".join(CODE_ALPHABET[(bits >> (5 * i)) & 31] for i in range(CODE_LENGTH))
 
 
 def normalize_verification_code(raw: str) -> str | None:
