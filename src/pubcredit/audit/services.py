@@ -16,6 +16,7 @@ is skipped; ``seq`` order (not ``id`` or ``at`` order) is the chain order.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import zlib
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from pubcredit import prepared
 from pubcredit.audit import keys, rules
 from pubcredit.audit.models import AuditEntry, Checkpoint
 from pubcredit.codes.masking import mask_text
@@ -170,10 +172,12 @@ def insert_with_events(inserts: Sequence[Insert], *, existing_sql: str = "", exi
     values: list[Any] = []
     for i, ins in enumerate(inserts):
         entry = ins.event
-        object_id = f"w{i}.id::text" if ins.object_id_is_new_id else "%s"
+        object_id = f"w{i}.id::text" if ins.object_id_is_new_id else "%s::text"
         ctes.append(f"w{i} AS ({ins.sql})")
+        # Typed placeholders: the statement is prepared, and a SELECT list gives no column to infer from.
         ctes.append(f"e{i} AS (INSERT INTO audit_auditentry ({_EVENT_COLUMNS}) "
-                    f"SELECT %s, %s, %s, %s, {object_id}, %s, %s, %s::jsonb FROM w{i})")
+                    f"SELECT %s::text, %s::text, %s::text, %s::text, {object_id}, %s::bigint, %s::text, %s::jsonb "
+                    f"FROM w{i})")
         values += [*ins.params, entry.event, entry.actor, entry.actor_role, entry.object_type]
         if not ins.object_id_is_new_id:
             values.append(entry.object_id)
@@ -184,7 +188,9 @@ def insert_with_events(inserts: Sequence[Insert], *, existing_sql: str = "", exi
         sql += f" UNION ALL SELECT false, o.* FROM ({existing_sql}) o WHERE NOT EXISTS (SELECT 1 FROM {last})"
         values += existing_params
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        # Prepared: a handful of shapes (the statements of the callers), each planned once per session.
+        prepared.execute(cursor, "pc_w_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:24],
+                         sql, values)
         row = cursor.fetchone()
     return (bool(row[0]), tuple(row[1:])) if row else None
 
