@@ -330,17 +330,27 @@ def main(argv: list[str] | None = None) -> int:
     load_before = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews every figure
     secret, agency_id, codes = ensure_agency(share=args.authorized)
     from django.db import connection
+    from django.utils import timezone
 
     from pubcredit.access.models import QueryLog
     from pubcredit.reports.models import IssuedReport
 
     with connection.cursor() as cur:
+        # A report is issued once per content and day: a second run on the same day would find most
+        # of its reports issued already and write less. In this scratch database only, today's
+        # issued reports go first, so every run does the writes of a first read of the day.
+        today = timezone.localdate()
+        cur.execute("DELETE FROM reports_reportpdf WHERE report_id IN "
+                    "(SELECT id FROM reports_issuedreport WHERE as_of = %s)", [today])
+        cur.execute("DELETE FROM reports_issuedreport WHERE as_of = %s", [today])
+        cleared = cur.rowcount
         cur.execute("VACUUM ANALYZE")
         cur.execute("SELECT count(*) FROM collection_record")
         records = int((cur.fetchone() or (0,))[0])
     logs_before = QueryLog.objects.filter(agency_id=agency_id).count()
     issued_before = IssuedReport.objects.count()
     connection.close()
+    print(f"cleared {cleared} reports issued earlier today (scratch database)", flush=True)
 
     # Every organisation: the same report is issued once a day, so repeats would flatter the figures.
     report_paths = [f"/api/v1/subjects/{c}/report" for c in codes]
@@ -367,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         "report": a, "bare": b, "ratio": round(ratio, 3),
         "goal": {"ratio_at_least": 0.4, "p99_ms_below": 100},
         "met": {"ratio": ratio >= 0.4, "p99": a["p99_ms"] < 100},
-        "query_log_rows_written": logged, "reports_issued": issued,
+        "query_log_rows_written": logged, "reports_issued": issued, "cleared_before_run": cleared,
         "authorized_share": args.authorized, "clients": args.clients,
         "server": {"workers": args.workers, "threads": args.threads, "worker_class": "gthread"},
         "city": {**PLAN, "records_in_db": records}, "database": url.rsplit("@", 1)[-1],

@@ -39,11 +39,37 @@ def collect_static() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+# Python's cyclic garbage collector, tuned for a server whose requests build many short-lived
+# containers (a credit report of a few dozen records makes thousands). With the default first
+# threshold (700) a worker collected about every other report, and each full collection walked
+# the ~150,000 objects of the loaded application. Those are frozen in the master before the fork
+# (never collected, and their pages stay shared between workers), and a worker collects its
+# young objects every 20,000 allocations: garbage collection fell from 0.15 to 0.03 ms per report
+# (measured in-process on the bench city).
+WORKER_GC_THRESHOLDS = (20_000, 50, 100)
+
+
+def load_and_freeze() -> None:
+    """In the master, before forking: import everything a request uses (URL configuration, views,
+    the API), then freeze what is loaded out of the collector's reach."""
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view and builds the API
+    gc.collect()
+    gc.freeze()
+
+
 def _in_worker(server: Any, worker: Any) -> None:
-    """gunicorn's post_fork hook: a worker does not stop the embedded database at its exit."""
+    """gunicorn's post_fork hook: a worker does not stop the embedded database at its exit, and
+    collects garbage less often (``WORKER_GC_THRESHOLDS``)."""
+    import gc
+
     from pubcredit import devdb
 
     devdb.forget_embedded_server()
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
 
 
 def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
@@ -60,6 +86,7 @@ def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
     from pubcredit.cli.worker import start_background_worker
 
     start_background_worker()  # runs background tasks (batch queries) while the server runs (stops with it)
+    load_and_freeze()
 
     class _App(BaseApplication):
         def load_config(self) -> None:
