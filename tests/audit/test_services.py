@@ -184,3 +184,36 @@ def test_the_database_formats_times_exactly_as_rules_do(moment: dt.datetime) -> 
         row = cursor.fetchone()
     assert row is not None
     assert row[0] == rules.format_time(moment)
+
+
+# --- insert_with_events ---
+
+_PLAIN_INSERT = ("INSERT INTO audit_auditentry (event, actor, actor_role, object_type, object_id, channel, data) "
+                 "VALUES (%s, %s, '', 'note', '', '', '{}'::jsonb) RETURNING id")
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_insert_with_events_writes_each_row_with_its_entry_prepared_or_not(prepared: bool) -> None:
+    from django.test import override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    def write(actor: str) -> tuple[list[str], int]:
+        event = services.prepare_event("access:query", actor=actor, object_type="query_log", subject_id=7,
+                                       channel="api", data={"levels": ["authorized"]})
+        with CaptureQueriesContext(connection) as captured:
+            done = services.insert_with_events([services.Insert(_PLAIN_INSERT, ["catalog:version:published", actor],
+                                                                event, object_id_is_new_id=True)])
+        assert done is not None
+        assert done[0]
+        return [q["sql"] for q in captured.captured_queries], int(done[1][0])
+
+    with override_settings(PUBCREDIT_PREPARED_STATEMENTS=prepared):
+        first_sql, first_id = write("dept:a")
+        second_sql, second_id = write("dept:b")
+    assert len(second_sql) == 1  # one statement (the first use on a session also prepares it)
+    assert second_sql[0].startswith("EXECUTE pc_w_") == prepared
+    for row_id, actor in ((first_id, "dept:a"), (second_id, "dept:b")):
+        entry = AuditEntry.objects.get(object_type="query_log", object_id=str(row_id))
+        assert (entry.event, entry.actor, entry.subject_id, entry.channel, entry.data) == (
+            "access:query", actor, 7, "api", {"levels": ["authorized"]})
+    assert first_sql
