@@ -8,6 +8,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pubcredit.subjects.lookups import ContainsIgnoringCase
+
 
 class SubjectKind(models.TextChoices):
     LEGAL_PERSON = "legal_person", _("法人")
@@ -66,6 +68,11 @@ class Subject(models.Model):
     def display_code(self) -> str:
         """The code as shown to readers not entitled to a person's full ID number."""
         return self.resident_id_masked if self.is_person else (self.uscc or "")
+
+
+
+# ``Subject.objects.filter(name__ilike_contains=…)``: the name search, served by ``subject_name_trgm``.
+Subject._meta.get_field("name").register_lookup(ContainsIgnoringCase)
 
 
 class RelationRole(models.TextChoices):

@@ -380,7 +380,8 @@ def search(query: str, *, reader: Reader, page: int = 1, per_page: int = 20) -> 
         return SearchPage(q, [summarize(found)], 1, 1, per_page, exact=found)
     if len(q) < 2:
         raise InvalidInput("名称关键词至少需要 2 个字", field="q")
-    qs: QuerySet[Subject] = Subject.objects.filter(kind__in=ORGANIZATION_KINDS, name__icontains=q)
+    # ILIKE on the column, which its trigram index serves (``icontains`` would read every subject).
+    qs: QuerySet[Subject] = Subject.objects.filter(kind__in=ORGANIZATION_KINDS, name__ilike_contains=q)
     count = qs.count()
     rows = qs.order_by("name", "id")[(page - 1) * per_page: page * per_page]
     return SearchPage(q, [summarize(s) for s in rows], count, page, per_page)
