@@ -1,7 +1,7 @@
 """``make bench``: raw PostgreSQL COPY versus the full collection path, on the same synthetic penalties.
 
-One run, one server: a scratch database ``pubcredit_bench`` (dropped and re-created) on the
-server of DATABASE_URL, else the one the test settings find. It generates N synthetic penalty
+One run, one server: a scratch database ``pubcredit_bench`` (or ``$BENCH_DB``; dropped and
+re-created) on the server of DATABASE_URL, else the one the test settings find. It generates N synthetic penalty
 rows of entry ``penalty-scjg`` (valid USCCs; about 20 % of rows name subjects the platform does
 not know yet) into ``var/bench/``, then times
 
@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-BENCH_DB = "pubcredit_bench"
+BENCH_DB = os.environ.get("BENCH_DB") or "pubcredit_bench"
 SEED = 20261125
 FACTS = ["经查，当事人在经营场所销售超过保质期的食品", "经查，当事人未按规定配备消防设施、器材",
          "经查，当事人发布的广告中含有虚假内容", "经查，当事人未明码标价",
