@@ -132,7 +132,23 @@ def raw_copy(path: Path) -> float:
     return seconds
 
 
-def ours(path: Path, *, profile: bool) -> tuple[float, Any]:
+def _backend_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (None unless the server is local)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def ours(path: Path, *, profile: bool) -> tuple[float, Any, dict[str, float]]:
+    """Seconds of our path, the batch, and the CPU seconds it took here and in the database backend."""
     from pubcredit.catalog import queries as catalog_queries
     from pubcredit.collection import services
     from pubcredit.collection.readers import open_rows
@@ -144,6 +160,7 @@ def ours(path: Path, *, profile: bool) -> tuple[float, Any]:
             return services.submit_batch(entry_code="penalty-scjg", department=dept, rows=source, channel="cli",
                                          filename=path.name, actor="bench")
 
+    backend_before, process_before = _backend_cpu(), time.process_time()
     started = time.perf_counter()
     if profile:
         import cProfile
@@ -157,7 +174,11 @@ def ours(path: Path, *, profile: bool) -> tuple[float, Any]:
     else:
         batch = run()
         seconds = time.perf_counter() - started
-    return seconds, batch
+    cpu = {"python_cpu_seconds": round(time.process_time() - process_before, 2)}
+    backend_after = _backend_cpu()
+    if backend_before is not None and backend_after is not None:
+        cpu["backend_cpu_seconds"] = round(backend_after - backend_before, 2)
+    return seconds, batch, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,20 +210,23 @@ def main(argv: list[str] | None = None) -> int:
         cur.execute("VACUUM ANALYZE")
     copy_s = raw_copy(path)
     print(f"(a) raw COPY: {copy_s:.1f} s, {args.rows / copy_s:,.0f} rows/s", flush=True)
-    ours_s, batch = ours(path, profile=args.profile)
+    ours_s, batch, cpu = ours(path, profile=args.profile)
     print(f"(b) our path: {ours_s:.1f} s, {args.rows / ours_s:,.0f} rows/s — accepted {batch.accepted}, "
           f"updated {batch.updated}, unchanged {batch.unchanged}, rejected {batch.rejected}", flush=True)
+    print(f"    CPU: {cpu['python_cpu_seconds']:.1f} s in this process (all threads), "
+          + (f"{cpu['backend_cpu_seconds']:.1f} s in its PostgreSQL backend" if "backend_cpu_seconds" in cpu
+             else "PostgreSQL backend not measurable (server not local)"), flush=True)
     ratio = copy_s / ours_s
     print(f"ratio (b)/(a) = {ratio:.3f}  (goal ≥ 0.25)")
     figures: dict[str, Any] = {
         "rows": args.rows, "file_mb": round(path.stat().st_size / 1e6, 1),
         "raw_copy_seconds": round(copy_s, 2), "raw_copy_rows_per_s": round(args.rows / copy_s),
         "ours_seconds": round(ours_s, 2), "ours_rows_per_s": round(args.rows / ours_s), "ratio": round(ratio, 3),
-        "accepted": batch.accepted, "rejected": batch.rejected, "known_subjects": len(known),
+        "accepted": batch.accepted, "rejected": batch.rejected, "known_subjects": len(known), **cpu,
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
     }
     if args.resend:
-        resend_s, again = ours(path, profile=False)
+        resend_s, again, _ = ours(path, profile=False)
         print(f"(c) resend: {resend_s:.1f} s, {args.rows / resend_s:,.0f} rows/s — unchanged {again.unchanged}")
         figures.update(resend_seconds=round(resend_s, 2), resend_rows_per_s=round(args.rows / resend_s))
     (OUT_DIR / "ingest.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
