@@ -30,11 +30,14 @@ class Subject(models.Model):
     public_ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("主体类别"), max_length=24, choices=SubjectKind.choices)
     name = models.CharField(_("名称/姓名"), max_length=200)
-    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, null=True, blank=True)
-    resident_id_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # Unique by Meta constraints, not ``unique=True``: Django adds a second ``varchar_pattern_ops``
+    # index to every unique or indexed CharField for LIKE 'prefix%', which no query here uses
+    # and every new subject paid for (codes are looked up whole).
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True)
+    resident_id_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
     resident_id_enc = models.BinaryField(null=True, blank=True, editable=False)
     resident_id_masked = models.CharField(_("身份证号码（脱敏）"), max_length=18, blank=True, editable=False)
-    region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True, db_index=True)
+    region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
     verified = models.BooleanField(_("已核验"), default=True)
     source = models.CharField(_("来源"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -44,6 +47,8 @@ class Subject(models.Model):
         verbose_name = _("信用主体")
         verbose_name_plural = _("信用主体")
         constraints = [
+            models.UniqueConstraint(fields=["uscc"], name="subject_uscc_unique"),
+            models.UniqueConstraint(fields=["resident_id_hash"], name="subject_resident_id_hash_unique"),
             models.CheckConstraint(
                 name="subject_key_matches_kind",
                 condition=(
@@ -52,6 +57,7 @@ class Subject(models.Model):
                 ),
             ),
         ]
+        # No index on region_code alone: nothing looks subjects up by region without their kind.
         indexes = [
             GinIndex(fields=["name"], name="subject_name_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["kind", "region_code"], name="subject_kind_region_idx"),
