@@ -155,6 +155,15 @@ def test_marks_hook_marks_objections_and_self_declared() -> None:
     assert [it.marks for it in items] == [("异议处理中",), ("自主申报", "异议处理中"), ()]
 
 
+def test_marks_of_one_item_are_kept_in_order_without_repeats() -> None:
+    marks = {7: ("异议处理中", "信用修复中", "异议处理中")}
+    assert rules.marks_of(source="public", record_id=8, marks=marks) == ()
+    assert rules.marks_of(source="public", record_id=None, marks=marks) == ()
+    assert rules.marks_of(source="public", record_id=7, marks=marks) == ("异议处理中", "信用修复中")
+    assert rules.marks_of(source="self_declared", record_id=7, marks=marks) == ("自主申报", "异议处理中", "信用修复中")
+    assert rules.marks_of(source="public", record_id=8, marks={}, present=("x", "x")) == ("x",)
+
+
 def test_hook_registry_collects_marks_and_concealment_once_for_all_records() -> None:
     calls: list[tuple[int, ...]] = []
 

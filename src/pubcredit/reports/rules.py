@@ -205,8 +205,8 @@ def marks_of(*, source: str, record_id: int | None, marks: Mapping[int, Iterable
     """The marks of one item: those it has, 自主申报 for a self-declared record, and what ``marks`` (by
     record id, from the objection/repair hooks) adds, e.g. 异议处理中. De-duplicated, order kept."""
     extra = marks.get(record_id) if record_id is not None else None
-    if source != SELF_DECLARED_SOURCE and not extra:
-        return present  # most items carry no mark
+    if not present and not extra and source != SELF_DECLARED_SOURCE:
+        return ()  # most items carry no mark
     found = list(present)
     if source == SELF_DECLARED_SOURCE:
         found.append(SELF_DECLARED_MARK)
