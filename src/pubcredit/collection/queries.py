@@ -66,12 +66,7 @@ class FieldSpec:
     name: str
     label: str
     spec: dict[str, Any]
-    plain: bool  # shown as str(value): neither a resident ID nor an enum with labels
-
-    def show(self, value: Any, *, full_identity: bool) -> str:
-        if self.plain:
-            return value if type(value) is str else str(value)
-        return _display(value, self.spec, full_identity=full_identity)
+    plain: bool  # shown as str(value): neither a resident ID nor an enum with labels (see shown_fields)
 
 
 def _compile(specs: list[dict[str, Any]] | None) -> tuple[FieldSpec, ...]:
@@ -107,7 +102,8 @@ def field_specs(version_ids: Iterable[int]) -> dict[int, tuple[FieldSpec, ...]]:
 def shown_fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], *, full_identity: bool
                  ) -> tuple[ShownField, ...]:
     """A record's non-empty fields, in catalog order, as shown to a reader (resident IDs masked unless
-    ``full_identity``; enum values with their labels)."""
+    ``full_identity``; enum values with their labels; plain fields as text). Inlined: it runs for
+    every field of every record of a report."""
     get = data.get
     return tuple([(f.name, f.label, (value if type(value) is str else str(value)) if f.plain
                    else _display(value, f.spec, full_identity=full_identity))
