@@ -40,6 +40,7 @@ bench: install
 	$(RUN) python -m tests.bench.audit_verify --rows $(BENCH_ROWS)
 	$(RUN) python -m tests.bench.report_load
 	$(RUN) python -m tests.bench.batch_query
+	$(RUN) python -m tests.bench.search_scale
 
 clean-demo:
 	rm -rf var/

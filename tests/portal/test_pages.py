@@ -39,6 +39,21 @@ def test_search_by_partial_name_lists_organisations_not_persons(client: Client) 
     assert "龙井人" not in html
 
 
+def test_a_search_matching_too_many_says_so_and_lists_the_limit(client: Client,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from pubcredit.subjects import queries
+
+    monkeypatch.setattr(queries, "SEARCH_LIMIT", 3)
+    for i in range(4):
+        f.org(name=f"杭州之江第{i}实业有限公司")
+    html = client.get("/search/", {"q": "之江"}).content.decode()
+    assert "匹配的信用主体超过 3 个，以下仅列出其中 3 个" in html
+    assert "找到" not in html
+    assert html.count("实业有限公司</a>") == 3
+    english = client.get("/search/", {"q": "之江"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "More than 3 subjects match" in english
+
+
 def test_search_by_exact_code_jumps_to_subject(client: Client) -> None:
     company = f.org()
     res = client.get("/search/", {"q": company.uscc})

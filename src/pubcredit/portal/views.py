@@ -63,7 +63,7 @@ def search(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("portal:subject", args=[queries.public_url_key(result.exact)]))
     if query:
         context["result"] = {
-            "count": result.count, "page": result.page, "pages": result.pages,
+            "count": result.count, "page": result.page, "pages": result.pages, "capped": result.capped,
             "items": [asdict(s) | {"key": _url_key(s)} for s in result.items],
         }
     return render(request, "portal/search.html", context)

@@ -1,11 +1,12 @@
-"""A lookup for searching organisation names with the trigram index."""
+"""Searching organisation names by index: a lookup for the trigram index, an expression for the bigram one."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Lookup
+from django.db.models import Func, Lookup, TextField
 from django.db.models.sql.compiler import SQLCompiler
 
 
@@ -27,3 +28,19 @@ class ContainsIgnoringCase(Lookup[str]):
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
         rhs_sql, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs_sql} ILIKE {rhs_sql}", [*lhs_params, *rhs_params]
+
+
+#: The SQL function behind ``NameBigrams`` (created by migration ``subjects/0003``).
+BIGRAMS_FUNCTION = "subject_name_bigrams"
+
+
+class NameBigrams(Func):
+    """``subject_name_bigrams(x)``: the two-character pieces of ``lower(x)``, as ``text[]``.
+
+    A two-character search term has no trigram, so ``subject_name_trgm`` cannot serve it and
+    PostgreSQL read every organisation. The GIN index ``subject_name_bigram`` on this expression
+    finds the names that contain the term's one bigram (``@>``); ``ILIKE`` then decides.
+    """
+
+    function = BIGRAMS_FUNCTION
+    output_field = ArrayField(TextField())

@@ -8,7 +8,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pubcredit.subjects.lookups import ContainsIgnoringCase
+from pubcredit.subjects.lookups import ContainsIgnoringCase, NameBigrams
 
 
 class SubjectKind(models.TextChoices):
@@ -60,6 +60,9 @@ class Subject(models.Model):
         # No index on region_code alone: nothing looks subjects up by region without their kind.
         indexes = [
             GinIndex(fields=["name"], name="subject_name_trgm", opclasses=["gin_trgm_ops"]),
+            # Two-character name searches (no trigram); organisations only, as the search is.
+            GinIndex(NameBigrams("name"), name="subject_name_bigram",
+                     condition=models.Q(kind__in=[k.value for k in ORGANIZATION_KINDS])),
             models.Index(fields=["kind", "region_code"], name="subject_kind_region_idx"),
         ]
 

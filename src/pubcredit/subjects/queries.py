@@ -7,9 +7,10 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
+from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.utils import timezone
 
 from pubcredit import prepared
@@ -28,6 +29,7 @@ from pubcredit.codes.identify import identify_code
 from pubcredit.collection.queries import CLASS_ORDER, RecordView, visible_records
 from pubcredit.errors import InvalidInput, NotFound
 from pubcredit.subjects import pii
+from pubcredit.subjects.lookups import NameBigrams
 from pubcredit.subjects.models import ORGANIZATION_KINDS, RelationRole, Subject, SubjectKind
 
 CODE_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
@@ -348,6 +350,13 @@ def _visible_records_of(vis_by: Mapping[int, Visibility], *, today: date) -> dic
     return out
 
 
+#: At most this many organisations are listed for a name search. A fragment as common as 有限公司
+#: matches most of a city's 1.5 M organisations; counting and sorting them all took about a second
+#: per search (and one search can be a page of a scraper). Past the limit the page says so and
+#: asks for a fuller name.
+SEARCH_LIMIT = 1000
+
+
 @dataclass(frozen=True)
 class SearchPage:
     query: str
@@ -356,6 +365,8 @@ class SearchPage:
     page: int
     per_page: int
     exact: Subject | None = None
+    #: More than ``count`` (= SEARCH_LIMIT) organisations match: the list holds SEARCH_LIMIT of them.
+    capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -367,6 +378,11 @@ def search(query: str, *, reader: Reader, page: int = 1, per_page: int = 20) -> 
 
     Natural persons are found only by their exact ID number: their names are not searchable
     in public (Zhejiang: natural persons' information is not disclosed to the public).
+
+    A name search reads at most ``SEARCH_LIMIT`` + 1 matching organisations, in whatever order
+    the index or table gives them, and lists up to ``SEARCH_LIMIT`` of them by name; ``capped``
+    says that more match. Its cost is bounded whatever the fragment: a trigram index serves
+    fragments of three characters and more, the bigram index two-character ones.
     """
     q = " ".join((query or "").split())[:100]
     page = max(1, page)
@@ -381,10 +397,29 @@ def search(query: str, *, reader: Reader, page: int = 1, per_page: int = 20) -> 
     if len(q) < 2:
         raise InvalidInput("名称关键词至少需要 2 个字", field="q")
     # ILIKE on the column, which its trigram index serves (``icontains`` would read every subject).
-    qs: QuerySet[Subject] = Subject.objects.filter(kind__in=ORGANIZATION_KINDS, name__ilike_contains=q)
-    count = qs.count()
-    rows = qs.order_by("name", "id")[(page - 1) * per_page: page * per_page]
-    return SearchPage(q, [summarize(s) for s in rows], count, page, per_page)
+    qs: QuerySet[Subject] = Subject.objects.filter(kind__in=[k.value for k in ORGANIZATION_KINDS],
+                                                   name__ilike_contains=q)
+    if len(q) == 2:  # no trigram: the bigram index (same kinds as its condition) finds the candidates
+        qs = qs.alias(bigrams=NameBigrams("name")).filter(bigrams__contains=NameBigrams(Value(q)))
+    inner, params = qs.values("id", "name")[: SEARCH_LIMIT + 1].query.sql_with_params()
+    offset = (page - 1) * per_page
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, count(*) OVER () FROM ({inner}) AS found ORDER BY name, id LIMIT %s OFFSET %s",
+                       [*params, max(0, min(per_page, SEARCH_LIMIT - offset)), offset])
+        rows = cursor.fetchall()
+    matched = rows[0][1] if rows else (_count_matches(inner, params) if page > 1 else 0)
+    capped = matched > SEARCH_LIMIT
+    by_id = Subject.objects.in_bulk([r[0] for r in rows])
+    items = [summarize(by_id[r[0]]) for r in rows if r[0] in by_id]
+    return SearchPage(q, items, min(matched, SEARCH_LIMIT), page, per_page, capped=capped)
+
+
+def _count_matches(inner: str, params: Sequence[Any]) -> int:
+    """How many rows the capped search ``inner`` finds (for a page past the last one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({inner}) AS found", params)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def platform_counts() -> dict[str, int]:
