@@ -38,10 +38,12 @@ def test_ingest_prints_the_summary_and_writes_rejected_rows(dept: Department, tm
     (["--entry", "nope", "--dept", "hz-scjgj"], "nope"),
     (["--entry", "penalty-scjg", "--dept", "nope"], "nope"),
 ])
+@pytest.mark.parametrize("quiet", [["--quiet"], []])
 def test_ingest_fails_with_one_line(dept: Department, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                    args: list[str], message: str) -> None:
+                                    args: list[str], message: str, quiet: list[str]) -> None:
+    # Without --quiet too: a batch refused before any row is read shows no (empty) progress bar.
     path = write_csv(tmp_path / "p.csv", [penalty_row()])
-    assert cli.main(["ingest", str(path), "--quiet", *args]) == 2
+    assert cli.main(["ingest", str(path), *quiet, *args]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("pubcredit: error:")
     assert message in err

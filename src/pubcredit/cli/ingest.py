@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import getpass
 from pathlib import Path
+from typing import Any
 
 SHOWN_REJECTIONS = 10
 
@@ -42,15 +43,25 @@ def run(args: argparse.Namespace) -> int:
 
     department = catalog_queries.department_by_code(args.dept)
 
+    # The bar appears with the first rows read: a batch refused before reading (unknown entry, a
+    # department that does not provide it) prints its one-line error and no empty bar.
+    bars: list[tqdm[Any]] = []
+
     def advance(rows: int) -> None:
-        bar.update(rows)
+        if not bars:
+            bars.append(tqdm(desc=f"{args.entry} ← {args.file.name}", unit=" rows", disable=args.quiet,
+                             mininterval=0.5))
+        bars[0].update(rows)
 
     actor = args.actor or f"cli:{getpass.getuser()}"
-    with open_rows(args.file) as source, tqdm(desc=f"{args.entry} ← {args.file.name}", unit=" rows",
-                                               disable=args.quiet, mininterval=0.5) as bar:
-        batch = services.submit_batch(entry_code=args.entry, department=department, rows=source, channel="cli",
-                                      filename=args.file.name, actor=actor, progress=advance)
-        description = source.description
+    try:
+        with open_rows(args.file) as source:
+            batch = services.submit_batch(entry_code=args.entry, department=department, rows=source, channel="cli",
+                                          filename=args.file.name, actor=actor, progress=advance)
+            description = source.description
+    finally:
+        for bar in bars:
+            bar.close()
     print(f"pubcredit: batch #{batch.pk} {args.entry} ({description}, {batch.row_count} rows): "
           f"accepted {batch.accepted}, updated {batch.updated}, unchanged {batch.unchanged}, "
           f"rejected {batch.rejected}")
