@@ -132,6 +132,9 @@ class Record(models.Model):
     content_hash = models.CharField(max_length=64)
     decision_date = models.DateField(null=True, blank=True)
     disclosure_until = models.DateField(null=True, blank=True)
+    # Records are appended as they are collected, so collected_at follows the table's physical
+    # order and a BRIN index (record_collected_brin) finds a period's records, for the quality
+    # figures of Art. 51, in a few pages and at almost no cost per insert.
     collected_at = models.DateTimeField()
     # Batches arrive in id order, so a BRIN index (a few pages) finds a batch's records; a B-tree
     # would cost every bulk insert one more index entry per row.
@@ -151,6 +154,7 @@ class Record(models.Model):
         indexes = [
             models.Index(fields=["subject", "status"], name="record_subject_status_idx"),
             BrinIndex(fields=["batch"], name="record_batch_brin"),
+            BrinIndex(fields=["collected_at"], name="record_collected_brin"),
         ]
 
     def __str__(self) -> str:
