@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
-from django.http import HttpRequest
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+#: Lists of large tables count at most this many rows (see ``CappedCountAdmin``).
+COUNT_CAP = 10_000
 
 
 class ReadOnlyAdmin:
@@ -22,3 +30,39 @@ class ReadOnlyAdmin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class CappedCountPaginator(Paginator):  # type: ignore[type-arg]
+    """Counts at most ``COUNT_CAP`` + 1 rows (``SELECT count(*) FROM (… LIMIT n)``).
+
+    The admin counts the filtered rows of every list page it shows. On records, audit entries,
+    the query log or issued reports — tens of millions of rows in a city — that count read a
+    department's or a filter's whole share of the table on every click, for a page of 100 rows.
+    ``capped`` says the true number is larger; pages past the cap are not offered.
+    """
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        rows = cast("QuerySet[Any]", self.object_list)  # the admin paginates querysets
+        found = rows[: COUNT_CAP + 1].count()
+        self.capped = found > COUNT_CAP
+        return min(found, COUNT_CAP)
+
+
+class CappedCountAdmin:
+    """A changelist that counts with ``CappedCountPaginator`` (and never counts the whole table)
+    and tells the officer when the list holds more rows than it counted."""
+
+    paginator: type[Paginator] = CappedCountPaginator  # type: ignore[type-arg]
+    show_full_result_count = False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response: HttpResponse = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None and getattr(changelist.paginator, "capped", False):
+            # Added before the response is rendered, so this page shows it.
+            messages.info(request, _("符合条件的记录超过 %(n)d 条，仅计数并列出前 %(n)d 条；请用筛选或搜索缩小范围。")
+                          % {"n": COUNT_CAP})
+        return response

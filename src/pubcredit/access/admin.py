@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pubcredit.access import services, tokens
 from pubcredit.access.models import ApiToken, Authorization, Matter, QueryLog, User
-from pubcredit.adminkit import ReadOnlyAdmin
+from pubcredit.adminkit import CappedCountAdmin, ReadOnlyAdmin
 from pubcredit.errors import PubcreditError
 
 if TYPE_CHECKING:
@@ -126,9 +126,8 @@ class AuthorizationAdmin(ReadOnlyAdmin, _AuthAdmin):
 
 
 @admin.register(QueryLog)
-class QueryLogAdmin(ReadOnlyAdmin, _LogAdmin):
+class QueryLogAdmin(CappedCountAdmin, ReadOnlyAdmin, _LogAdmin):
     list_display = ["at", "reader_name", "reader_kind", "subject", "levels", "purpose", "matter", "channel"]
     list_filter = ["reader_kind", "channel"]
     raw_id_fields = ["subject", "user", "agency", "department", "matter", "authorization"]
     date_hierarchy = "at"
-    show_full_result_count = False

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from pubcredit.adminkit import ReadOnlyAdmin
+from pubcredit.adminkit import CappedCountAdmin, ReadOnlyAdmin
 from pubcredit.audit.models import AuditEntry, Checkpoint
 
 if TYPE_CHECKING:
@@ -25,13 +25,12 @@ else:  # ModelAdmin is not subscriptable at run time
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin, _EntryAdmin):
+class AuditEntryAdmin(CappedCountAdmin, ReadOnlyAdmin, _EntryAdmin):
     list_display = ("id", "seq", "at", "event", "actor", "actor_role", "channel", "object_type", "object_id",
                     "subject_id")
     list_filter = ("channel", "actor_role", ("sealed_at", admin.EmptyFieldListFilter))
     search_fields = ("=event", "actor", "=object_id")
     date_hierarchy = "at"
-    show_full_result_count = False  # counting millions of rows on every page is not worth it
     fields = ("id", "at", "actor", "actor_role", "event", "object_type", "object_id", "subject_id", "channel",
               "data_pretty", "seq", "prev_hash", "entry_hash", "sealed_at")
     readonly_fields = fields

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from pubcredit.adminkit import ReadOnlyAdmin
+from pubcredit.adminkit import CappedCountAdmin, ReadOnlyAdmin
 from pubcredit.collection.models import Batch, BatchRejection, Consent, NameReview, Record
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def _own_department_only(request: HttpRequest, qs: QuerySet[Any]) -> QuerySet[An
 
 
 @admin.register(Record)
-class RecordAdmin(ReadOnlyAdmin, _RecordAdmin):
+class RecordAdmin(CappedCountAdmin, ReadOnlyAdmin, _RecordAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Record]:
         return _own_department_only(request, super().get_queryset(request))
 
@@ -66,7 +66,6 @@ class RecordAdmin(ReadOnlyAdmin, _RecordAdmin):
     list_filter = ["status", "info_class", "open_level", "source"]
     raw_id_fields = ["subject", "entry", "entry_version", "department", "batch"]
     search_fields = ["natural_key"]
-    show_full_result_count = False
 
 
 @admin.register(Consent)

@@ -7,11 +7,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from pubcredit.adminkit import CappedCountAdmin
 from pubcredit.reports.models import IssuedReport
 
 
 @admin.register(IssuedReport)
-class IssuedReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class IssuedReportAdmin(CappedCountAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "kind", "subject_name_public", "subject_code_public", "reader_basis", "as_of", "issued_at")
     list_filter = ("kind", "reader_basis", "as_of")
     search_fields = ("code", "subject_code_public", "content_digest")

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from pubcredit.adminkit import CappedCountAdmin
 from pubcredit.errors import PubcreditError
 from pubcredit.subjects import pii, services
 from pubcredit.subjects.models import NameChange, Subject, SubjectKind, SubjectRelation
@@ -71,11 +72,12 @@ class NameChangeInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SubjectAdmin(CappedCountAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "kind", "display_code", "region_code", "verified", "created_at"]
     list_filter = ["kind", "verified"]
-    search_fields = ["name", "uscc"]
-    show_full_result_count = False
+    # ILIKE on the name (the trigram index serves it; ``icontains`` would read every subject) and
+    # the code exactly (its unique index).
+    search_fields = ["name__ilike_contains", "=uscc"]
     inlines = [RelationInline, NameChangeInline]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
