@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, cast
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -52,11 +52,13 @@ class CappedCountPaginator(Paginator):  # type: ignore[type-arg]
 
 
 class CappedCountAdmin:
-    """A changelist that counts with ``CappedCountPaginator`` (and never counts the whole table)
-    and tells the officer when the list holds more rows than it counted."""
+    """A changelist that counts with ``CappedCountPaginator`` (never the whole table, no facet
+    counts) and tells the officer when the list holds more rows than it counted."""
 
     paginator: type[Paginator] = CappedCountPaginator  # type: ignore[type-arg]
     show_full_result_count = False
+    # Facet counts (one count per filter choice) would read the filtered rows again, uncapped.
+    show_facets = admin.ShowFacets.NEVER
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         response: HttpResponse = super().changelist_view(request, extra_context)  # type: ignore[misc]
