@@ -53,25 +53,33 @@ AGENCY_NAME = "杭州基准测试征信服务有限公司"
 
 # --- the scratch city ------------------------------------------------------------------------
 
-def setup_city(*, plan: dict[str, int] | None = None) -> str:
-    """Point Django (test settings: fixed test keys) at the bench database, migrate, and generate the
-    synthetic city unless it is already there. Returns the database URL."""
+def scratch_database(name: str) -> str:
+    """Point Django (test settings: fixed test keys) at the scratch database ``name`` on the server
+    of DATABASE_URL (else the one the test settings find), created if missing, and migrate it.
+    Returns its URL."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "pubcredit.settings_test"
     import psycopg
 
     from pubcredit import devdb
 
     base = os.environ.get("DATABASE_URL") or devdb.resolve(database="pubcredit", allow_local=True)[0]
-    url = devdb.with_database(base, BENCH_DB)
+    url = devdb.with_database(base, name)
     with psycopg.connect(devdb.with_database(base, "postgres"), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f"CREATE DATABASE {name}")
     os.environ["DATABASE_URL"] = url
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
+    return url
+
+
+def setup_city(*, plan: dict[str, int] | None = None) -> str:
+    """The bench database with the synthetic city, generated unless it is already there (see
+    ``scratch_database``). Returns the database URL."""
+    url = scratch_database(BENCH_DB)
     from pubcredit.catalog.services import load_initial_catalog
     from pubcredit.synthetic import city
 

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import statistics
 import time
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.bench.report_load import ROOT
+from tests.bench.report_load import ROOT, scratch_database
 
 BENCH_DB = "pubcredit_bench_search"
 OUT_FILE = ROOT / "var" / "bench" / "search_scale.json"
@@ -57,23 +56,9 @@ FRAGMENTS = [
 
 def setup(orgs: int) -> str:
     """Point Django at the scratch database, migrate, and fill it unless it holds ``orgs`` organisations."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "pubcredit.settings_test"
-    import psycopg
-
-    from pubcredit import devdb
-
-    base = os.environ.get("DATABASE_URL") or devdb.resolve(database="pubcredit", allow_local=True)[0]
-    url = devdb.with_database(base, BENCH_DB)
-    with psycopg.connect(devdb.with_database(base, "postgres"), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    os.environ["DATABASE_URL"] = url
-    import django
-    from django.core.management import call_command
+    url = scratch_database(BENCH_DB)
     from django.db import connection
 
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM subjects_subject")
         have = cursor.fetchone()[0]
