@@ -7,6 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pubcredit import adminkit
+from pubcredit.codes.uscc import compute_org_code_check, compute_uscc_check
+from pubcredit.subjects import pii
 from pubcredit.subjects.models import Subject
 from tests.access.helpers import make_user, verified_client
 from tests.factories import subjects as f
@@ -41,13 +43,31 @@ def test_a_capped_list_says_so_and_an_exact_one_does_not(monkeypatch: pytest.Mon
     assert "符合条件的记录超过" not in narrowed
 
 
+def _digits_uscc() -> str:
+    """A valid USCC whose first 17 characters are digits, as many real ones are."""
+    for n in range(10_000_000, 10_001_000):
+        org = f"{n:08d}"
+        check = compute_org_code_check(org)
+        if check.isdigit():
+            first17 = "91330108" + org + check
+            return first17 + compute_uscc_check(first17)
+    raise AssertionError("no all-digit organisation code found")
+
+
 def test_the_subject_search_in_the_back_office_matches_part_of_a_name_or_the_whole_code() -> None:
     company = f.org(name="杭州后台检索测试有限公司")
+    digits = f.org(name="杭州数字代码有限公司", code=_digits_uscc())
+    person = f.person(name="王后台")
     f.org(name="杭州无关有限公司")
     client = verified_client(make_user("operator", superuser=True))
-    by_name = client.get("/admin/subjects/subject/", {"q": "后台检索"}).content.decode()
-    assert "杭州后台检索测试有限公司" in by_name
-    assert "杭州无关有限公司" not in by_name
-    by_code = client.get("/admin/subjects/subject/", {"q": company.uscc}).content.decode()
-    assert "杭州后台检索测试有限公司" in by_code
-    assert "杭州无关有限公司" not in by_code
+
+    def listed(q: str) -> set[str]:
+        html = client.get("/admin/subjects/subject/", {"q": q}).content.decode()
+        return {name for name in ("杭州后台检索测试有限公司", "杭州数字代码有限公司", "王后台", "杭州无关有限公司")
+                if name in html}
+
+    assert listed("后台检索") == {"杭州后台检索测试有限公司"}
+    assert listed(company.uscc or "") == {"杭州后台检索测试有限公司"}
+    # 17 digits and a check character: a resident ID number or a USCC; both are looked up
+    assert listed(digits.uscc or "") == {"杭州数字代码有限公司"}
+    assert listed(pii.decrypt_resident_id(bytes(person.resident_id_enc or b""))) == {"王后台"}

@@ -67,6 +67,7 @@ def test_grant_read_revoke_refused_on_next_use(company_client: tuple[Client, Use
     ("change", "field"),
     [
         ({"purpose": "   "}, "purpose"),
+        ({"purpose": "贷款\x00审查"}, "purpose"),  # NUL: PostgreSQL cannot store it (was a 500)
         ({"valid_from": -1}, "valid_from"),
         ({"valid_until": -5}, "valid_until"),
         ({"valid_until": 2000}, "valid_until"),

@@ -123,6 +123,46 @@ def test_department_revokes_a_record_with_reason(bearer: dict[str, str]) -> None
     assert res.json()["status"] == "revoked"
 
 
+def test_nul_characters_are_refused_per_row_and_field_and_the_batch_still_completes(bearer: dict[str, str]) -> None:
+    # PostgreSQL text and jsonb cannot hold U+0000: such rows made the whole batch fail with a 500.
+    client = Client()
+    good = penalty_row()
+    in_text = penalty_row(CF_WFXW="违反\x00规定")
+    in_date = penalty_row(CF_JDRQ="2025-01-0\x00")
+    in_key = penalty_row(CF_WSH="杭市监罚〔2025〕空\x00字")
+    res = _post(client, [good, in_text, in_date, in_key], bearer)
+    assert res.status_code == 201, res.content
+    body = res.json()
+    assert (body["accepted"], body["rejected"]) == (1, 3)
+    reasons = {(r["row_number"], r["field"]): r["reason"] for r in body["rejections"]}
+    assert "空字符（U+0000）" in reasons[(2, "CF_WFXW")]
+    assert "不是有效日期" in reasons[(3, "CF_JDRQ")]
+    assert "空字符（U+0000）" in reasons[(4, "CF_WSH")]
+    assert all("\x00" not in reason for reason in reasons.values())
+    csv_res = client.get(body["rejected_csv_url"], headers=bearer)
+    text = b"".join(csv_res.streaming_content).decode("utf-8-sig")
+    assert "违反\ufffd规定" in text  # kept as sent, the NUL shown as U+FFFD
+    assert "\x00" not in text
+
+
+def test_a_column_name_with_a_nul_character_refuses_the_batch_with_a_400(bearer: dict[str, str]) -> None:
+    res = _post(Client(), [penalty_row(**{"备\x00注": "x"})], bearer)
+    assert res.status_code == 400, res.content
+    assert res.json()["field"] == "columns"
+    failed = Batch.objects.get()
+    assert failed.status == "failed"
+    assert "备\ufffd注" in failed.error
+
+
+def test_a_revocation_reason_with_a_nul_character_is_refused(bearer: dict[str, str]) -> None:
+    row = penalty_row()
+    _post(Client(), [row], bearer)
+    url = f"/api/v1/catalog/{PENALTY}/records/{row['CF_WSH']}/revoke"
+    res = Client().post(url, {"reason": "复议\x00撤销"}, content_type="application/json", headers=bearer)
+    assert res.status_code == 400, res.content
+    assert res.json()["field"] == "reason"
+
+
 def test_officer_uploads_a_file_with_errors_reads_them_in_chinese_and_resends_the_fixed_rows(dept: Department) -> None:
     officer = User.objects.create_user(username="zhang", password="x-Long-pass-1", role=Role.OFFICER,
                                        department=dept, is_staff=True)

@@ -117,6 +117,7 @@ def test_the_same_declaration_again_is_unchanged_and_new_content_is_a_new_versio
     ({"occurred_on": "去年"}, "occurred_on", "发生日期：日期应为 YYYY-MM-DD 格式"),
     ({"occurred_on": None}, "occurred_on", "发生日期不能为空"),
     ({"evidence_ref": "x" * 201}, "evidence_ref", "证明材料编号或链接：不能超过 200 个字符"),
+    ({"content": "履约\x00良好"}, "content", "空字符（U+0000）"),  # PostgreSQL cannot store it (was a 500)
 ])
 def test_declaration_errors_name_the_field_and_write_nothing(db: None, overrides: dict[str, Any], field: str,
                                                              words: str) -> None:

@@ -54,6 +54,12 @@ def test_a_search_matching_too_many_says_so_and_lists_the_limit(client: Client,
     assert "More than 3 subjects match" in english
 
 
+def test_a_search_with_a_nul_character_says_why(client: Client) -> None:
+    res = client.get("/search/", {"q": "科技\x00有限"})
+    assert res.status_code == 400
+    assert "空字符" in res.content.decode()
+
+
 def test_search_by_exact_code_jumps_to_subject(client: Client) -> None:
     company = f.org()
     res = client.get("/search/", {"q": company.uscc})

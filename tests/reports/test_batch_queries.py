@@ -624,3 +624,14 @@ def test_worker_command_refuses_bad_arguments(capsys: pytest.CaptureFixture[str]
 
     assert main(["worker", "--processes", "0"]) == 2
     assert capsys.readouterr().err.startswith("pubcredit: error: --processes")
+
+
+def test_a_code_with_a_nul_character_is_an_invalid_line_not_a_failed_job(company: Company) -> None:
+    # PostgreSQL cannot store U+0000 in text or jsonb; the job keeps the codes and the answers.
+    known = company.subject.uscc or ""
+    lines = query(agency_token(company.bank), [known, known[:5] + "\x00" + known[6:], "\x00"])
+    by_line = {line["line"]: line for line in lines}
+    assert by_line[1]["status"] == "found"
+    assert by_line[2]["status"] == "invalid"
+    assert by_line[3]["status"] == "invalid"
+    assert BatchQuery.objects.get().status == "done"

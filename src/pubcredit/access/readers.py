@@ -25,6 +25,7 @@ from django.utils import timezone
 from pubcredit import prepared
 from pubcredit.catalog.models import OpenLevel
 from pubcredit.errors import InvalidInput, NotFound, NotPermitted
+from pubcredit.textinput import one_line
 
 PUBLIC_LEVEL = OpenLevel.PUBLIC.value
 ALL_LEVELS = frozenset(OpenLevel.values)
@@ -156,8 +157,8 @@ def reader_for_request(request: HttpRequest, *, channel: str) -> Reader:
 
     ``matter`` and ``purpose`` come from the query string (officers naming their matter).
     """
-    matter = request.GET.get("matter", "")[:60]
-    purpose = request.GET.get("purpose", "")[:200]
+    matter = one_line(request.GET.get("matter"), field="matter")[:60]
+    purpose = one_line(request.GET.get("purpose"), field="purpose")[:200]
     header = request.headers.get("Authorization", "")
     if header:
         from pubcredit.access import tokens

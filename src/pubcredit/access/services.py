@@ -16,6 +16,7 @@ from pubcredit.audit.services import Insert, insert_with_events, prepare_event, 
 from pubcredit.catalog.models import CatalogEntry, Department
 from pubcredit.errors import Conflict, InvalidInput, NotPermitted
 from pubcredit.subjects.models import ORGANIZATION_KINDS, Subject
+from pubcredit.textinput import one_line
 
 #: Zhejiang (《浙江省公共信用信息管理条例》): query records are kept at least ten years.
 QUERY_LOG_RETENTION_YEARS = 10
@@ -39,7 +40,7 @@ def grant_authorization(*, subject: Subject, grantee: Subject, purpose: str, val
     must start today or later, end after it starts and last at most three years.
     """
     today = today or timezone.localdate()
-    purpose = " ".join((purpose or "").split())
+    purpose = one_line(purpose, field="purpose")
     if not purpose:
         raise InvalidInput("请填写查询用途", field="purpose")
     if grantee.kind not in ORGANIZATION_KINDS:

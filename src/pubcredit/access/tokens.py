@@ -14,6 +14,7 @@ from pubcredit.access.models import ApiToken
 from pubcredit.catalog.models import Department
 from pubcredit.errors import Conflict, InvalidInput, NotPermitted
 from pubcredit.subjects.models import ORGANIZATION_KINDS, Subject
+from pubcredit.textinput import one_line
 
 TOKEN_PREFIX = "pct_"  # noqa: S105 - a public marker that starts every token, not a secret
 
@@ -33,7 +34,7 @@ def create_department_token(department: Department, *, name: str, actor: str) ->
     """Issue a token with which ``department`` submits records under the entries it provides."""
     if not department.is_active:
         raise InvalidInput(f"部门 {department.code} 已停用，不能签发令牌", field="department")
-    label = " ".join((name or "").split())
+    label = one_line(name, field="name")
     if not label:
         raise InvalidInput("令牌名称不能为空", field="name")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -48,7 +49,7 @@ def create_agency_token(agency_subject: Subject, *, name: str, actor: str) -> Is
     information, and authorised information of the subjects that authorised it (Art. 14, 40)."""
     if agency_subject.kind not in ORGANIZATION_KINDS:
         raise InvalidInput("信用服务机构应为法人或非法人组织", field="agency")
-    label = " ".join((name or "").split())
+    label = one_line(name, field="name")
     if not label:
         raise InvalidInput("令牌名称不能为空", field="name")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -39,6 +39,7 @@ from pubcredit.collection.models import Record, RecordSource, RecordStatus
 from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from pubcredit.subjects import queries as subject_queries
 from pubcredit.subjects.models import ORGANIZATION_KINDS, Subject
+from pubcredit.textinput import one_line
 
 SELF_DECLARED_ENTRY: Final = rules.SELF_DECLARED_ENTRY
 AGENCY_SHARED_ENTRY: Final = rules.AGENCY_SHARED_ENTRY
@@ -87,7 +88,7 @@ class DeclarationView:
 
 
 def _actor(actor: str) -> str:
-    who = " ".join((actor or "").split())
+    who = one_line(actor, field="actor")
     if not who:
         raise InvalidInput("必须注明操作人", field="actor")
     return who[:150]
@@ -241,7 +242,7 @@ def withdraw_declaration(record: Record | int, *, subject: Subject, actor: str,
         raise Conflict("该申报已撤回", field="record")
     if found.status != RecordStatus.ACTIVE:
         raise Conflict("该版本已被修改后的申报取代，只能撤回现行版本", field="record")
-    why = " ".join((reason or "").split()) or WITHDRAWN_REASON
+    why = one_line(reason, field="reason") or WITHDRAWN_REASON
     found.status = RecordStatus.REVOKED
     found.status_reason = why[:REASON_MAX]
     found.status_changed_at = timezone.now()

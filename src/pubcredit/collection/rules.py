@@ -22,6 +22,7 @@ import orjson
 from pubcredit.catalog.rules import CONSENT_LABELS as CONSENT_LABELS
 from pubcredit.codes import CodeError, is_known_province, mask_resident_id, validate_resident_id, validate_uscc
 from pubcredit.codes.uscc import CENTRAL_REGION_CODE, REGISTRATION_DEPARTMENTS, USCC_CHARSET
+from pubcredit.textinput import NUL, NUL_REASON
 
 # --- disclosure and content identity -------------------------------------------------------
 
@@ -187,6 +188,8 @@ def _string_checker(spec: Mapping[str, Any]) -> Checker:
 
     def check(value: Any) -> str:
         text = value.strip() if isinstance(value, str) else as_text(value)
+        if NUL in text:  # the database cannot store it; other fields' types refuse it already
+            raise FieldError(NUL_REASON)
         if limit is not None and len(text) > limit:
             raise FieldError(f"不能超过 {limit} 个字符，实际为 {len(text)} 个")
         return text

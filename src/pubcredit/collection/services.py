@@ -58,6 +58,7 @@ from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from pubcredit.subjects import pii
 from pubcredit.subjects import services as subject_services
 from pubcredit.subjects.models import NameChange, Subject, SubjectKind, SubjectRelation
+from pubcredit.textinput import one_line, storable
 
 #: Rejections listed in a batch summary (the batch keeps all of them).
 REASON_MAX = 2000
@@ -223,7 +224,8 @@ class _Producer(threading.Thread):
                     relations.append((str(result.uscc), rel))
             else:
                 assert isinstance(result, list)  # noqa: S101 - for mypy
-                reason = "；".join(e.reason for e in result)[:REASON_MAX]
+                # A reason may quote a refused value; NUL (refused in text fields) cannot be stored.
+                reason = storable("；".join(e.reason for e in result))[:REASON_MAX]
                 raw_json = json.dumps(protect_raw(raw, personal_cols), ensure_ascii=False, default=str)
                 lines.append("\t".join((str(row_number), "f", _NULL, _NULL, _NULL, _NULL, _NULL, _NULL,
                                         _text(result[0].field[:64]), _text(reason), _text(raw_json))) + "\n")
@@ -608,7 +610,8 @@ def _record_failure(*, version: CatalogVersion, department: Department, channel:
     now = timezone.now()
     return Batch.objects.create(
         entry=version.entry, entry_version=version, department=department, channel=channel,
-        filename=filename[:255], file_digest=file_digest, status=BatchStatus.FAILED, error=error[:REASON_MAX],
+        filename=storable(filename)[:255], file_digest=file_digest, status=BatchStatus.FAILED,
+        error=storable(error)[:REASON_MAX],  # the message may quote a column name with a NUL in it
         created_by=actor, started_at=now, finished_at=now, file_format=source.format if source else "json",
         encoding=source.encoding if source else "")
 
@@ -689,7 +692,7 @@ def revoke_record(record: int | tuple[str, str | Mapping[str, Any]], *, departme
     NotFound, NotPermitted (another department's record), Conflict (not the active version).
     """
     who = _actor(actor)
-    why = " ".join((reason or "").split())
+    why = one_line(reason, field="reason")
     if not why:
         raise InvalidInput("撤销必须说明理由", field="reason")
     qs = Record.objects.select_for_update().select_related("entry")

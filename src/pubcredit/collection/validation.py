@@ -39,6 +39,7 @@ from pubcredit.collection.rules import (
 )
 from pubcredit.errors import InvalidInput
 from pubcredit.subjects import pii
+from pubcredit.textinput import storable
 
 ORG_KINDS = (LEGAL_PERSON, UNINCORPORATED_ORG)
 _ENC_PREFIX = "enc:"
@@ -387,11 +388,11 @@ def protect_raw(raw: Mapping[str, Any], personal: Iterable[str]) -> dict[str, An
             continue
         if key in keep and not is_empty(value):
             blob = pii.encrypt_resident_id(str(value))
-            out[key] = _ENC_PREFIX + base64.b64encode(blob).decode("ascii")
-        elif value is None or isinstance(value, str | int | float | bool):
-            out[key] = value
-        else:
-            out[key] = str(value)
+            out[storable(key)] = _ENC_PREFIX + base64.b64encode(blob).decode("ascii")
+        elif value is None or isinstance(value, int | float | bool):
+            out[storable(key)] = value
+        else:  # text as sent, except NUL (refused by the checks, and not storable in jsonb)
+            out[storable(key)] = storable(value if isinstance(value, str) else str(value))
     return out
 
 

@@ -49,6 +49,7 @@ from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from pubcredit.reports import queries as report_queries
 from pubcredit.reports.models import BatchQuery, BatchQueryChunk, BatchQueryFormat, BatchQueryStatus
 from pubcredit.subjects import queries as subject_queries
+from pubcredit.textinput import storable
 
 #: Art. 40 batch queries: at most this many codes in one request.
 MAX_CODES: Final = 100_000
@@ -118,7 +119,8 @@ def _from_json(body: bytes, fmt: str | None) -> Request:
     if "format" in data and not (isinstance(data["format"], str) and data["format"].strip()):
         # given, then one of the formats: "" or null is no format, not the default
         raise InvalidInput(f"结果格式应为 {' 或 '.join(FORMATS)}", field="format")
-    return Request(list(codes), _format(data.get("format") or fmt))
+    # A NUL cannot be stored with the job: it becomes U+FFFD, and the line an invalid code.
+    return Request([storable(code) for code in codes], _format(data.get("format") or fmt))
 
 
 def _decode(body: bytes) -> str:
@@ -145,7 +147,7 @@ def _from_text(body: bytes) -> list[str | None]:
             codes.append(None)  # a header line such as "code" or "统一社会信用代码"
             header_seen = True
         else:
-            codes.append(cell)
+            codes.append(storable(cell))  # as in _from_json
     return codes
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -103,7 +103,9 @@ class SubjectAdmin(CappedCountAdmin, admin.ModelAdmin):  # type: ignore[type-arg
                            search_term: str) -> tuple[QuerySet[Subject], bool]:
         term = search_term.strip().upper()
         if len(term) == 18 and term[:17].isdigit():
-            return queryset.filter(resident_id_hash=pii.resident_id_hash(term)), False
+            # A resident ID number (found by its keyed hash), or a USCC whose first 17 characters
+            # happen to be digits (as many are): both look-ups are unique indexes.
+            return queryset.filter(Q(resident_id_hash=pii.resident_id_hash(term)) | Q(uscc=term)), False
         return super().get_search_results(request, queryset, search_term)
 
     def save_model(self, request: HttpRequest, obj: Subject, form: Any, change: bool) -> None:

@@ -31,6 +31,7 @@ from pubcredit.errors import InvalidInput, NotFound
 from pubcredit.subjects import pii
 from pubcredit.subjects.lookups import NameBigrams
 from pubcredit.subjects.models import ORGANIZATION_KINDS, RelationRole, Subject, SubjectKind
+from pubcredit.textinput import one_line
 
 CODE_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
 # Roles whose holder's name is public registration information of the organisation.
@@ -384,7 +385,7 @@ def search(query: str, *, reader: Reader, page: int = 1, per_page: int = 20) -> 
     says that more match. Its cost is bounded whatever the fragment: a trigram index serves
     fragments of three characters and more, the bigram index two-character ones.
     """
-    q = " ".join((query or "").split())[:100]
+    q = one_line(query, field="q")[:100]
     page = max(1, page)
     if not q:
         return SearchPage(q, [], 0, page, per_page)

@@ -21,12 +21,13 @@ from pubcredit.subjects.models import (
     SubjectKind,
     SubjectRelation,
 )
+from pubcredit.textinput import one_line, storable
 
 NAME_MAX = 200
 
 
 def _clean_name(name: str, field: str = "name") -> str:
-    cleaned = " ".join((name or "").split())
+    cleaned = one_line(name, field=field)
     if not cleaned:
         raise InvalidInput("名称不能为空", field=field)
     if len(cleaned) > NAME_MAX:
@@ -169,7 +170,7 @@ def bulk_register_unverified(*, organizations: Iterable[tuple[str, str, str]] = 
                "verified, source, created_at, updated_at")
 
     def name_of(name: str, code: str) -> str:
-        cleaned = " ".join((name or "").split())[:NAME_MAX]
+        cleaned = " ".join(storable(name or "").split())[:NAME_MAX]
         return cleaned or f"未具名主体（{code}）"
 
     def flush(sql: str, params: list[Any]) -> int:
