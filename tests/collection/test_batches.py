@@ -14,7 +14,7 @@ from pubcredit.catalog import queries as catalog_queries
 from pubcredit.catalog.models import Department
 from pubcredit.collection import services
 from pubcredit.collection.models import Batch, BatchRejection, BatchStatus, NameReview, Record, RecordStatus
-from pubcredit.collection.readers import rows_from_dicts
+from pubcredit.collection.readers import SNIFF_BYTES, rows_from_dicts
 from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from pubcredit.subjects import pii
 from pubcredit.subjects.models import Subject, SubjectRelation
@@ -533,3 +533,18 @@ def test_switch_interval_is_shortened_while_batches_run_and_restored_after() -> 
             pass
         assert sys.getswitchinterval() == pytest.approx(services._SWITCH_INTERVAL)  # still running: still short
     assert sys.getswitchinterval() == before
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_a_nul_character_inside_a_file_rejects_its_row_only(dept: Department, tmp_path: Path, kind: str) -> None:
+    # A NUL in a file's first bytes means a binary file (refused whole); one further down is a value
+    # the database cannot store: that row is refused, naming the field, and the rest are kept.
+    # (An .xlsx cannot hold one: XML has no NUL.)
+    rows = [penalty_row() for _ in range(SNIFF_BYTES // 300)] + [penalty_row(CF_WFXW="违反\x00规定")]
+    path = write_csv(tmp_path / "p.csv", rows) if kind == "csv" else write_jsonl(tmp_path / "p.jsonl", rows)
+    assert b"\x00" not in path.read_bytes()[:SNIFF_BYTES]
+    batch = submit_file(dept, path)
+    assert (batch.status, batch.accepted, batch.rejected) == (BatchStatus.COMPLETED, len(rows) - 1, 1)
+    rejection = batch.rejections.get()
+    assert (rejection.row_number, rejection.field) == (len(rows), "CF_WFXW")
+    assert "U+0000" in rejection.reason
