@@ -548,3 +548,15 @@ def test_a_nul_character_inside_a_file_rejects_its_row_only(dept: Department, tm
     rejection = batch.rejections.get()
     assert (rejection.row_number, rejection.field) == (len(rows), "CF_WFXW")
     assert "U+0000" in rejection.reason
+
+
+def test_a_lone_surrogate_in_a_json_lines_file_rejects_its_row_only(dept: Department, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [penalty_row(), penalty_row(CF_WFXW="标记"), penalty_row()])
+    text = path.read_text(encoding="utf-8").replace("标记", "\\udc00")
+    path.write_text(text, encoding="utf-8")
+    batch = submit_file(dept, path)
+    assert (batch.status, batch.accepted, batch.rejected) == (BatchStatus.COMPLETED, 2, 1)
+    rejection = batch.rejections.get()
+    assert rejection.row_number == 2
+    assert "CF_WFXW" in rejection.reason
+    assert "U+DC00" in rejection.reason

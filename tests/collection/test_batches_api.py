@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -152,6 +153,30 @@ def test_a_column_name_with_a_nul_character_refuses_the_batch_with_a_400(bearer:
     failed = Batch.objects.get()
     assert failed.status == "failed"
     assert "备\ufffd注" in failed.error
+
+
+def test_a_lone_surrogate_in_a_json_row_rejects_that_row_naming_the_field(bearer: dict[str, str]) -> None:
+    # A "\\ud800" escape without its pair decodes to a string UTF-8 cannot encode (was a 500).
+    body = json.dumps({"rows": [penalty_row(), penalty_row(CF_WFXW="标记")]}).replace("\\u6807\\u8bb0", "\\ud800")
+    res = Client().post(f"/api/v1/catalog/{PENALTY}/batches", body, content_type="application/json", headers=bearer)
+    assert res.status_code == 201, res.content
+    out = res.json()
+    assert (out["accepted"], out["rejected"]) == (1, 1)
+    assert "CF_WFXW" in out["rejections"][0]["reason"]
+    assert "U+D800" in out["rejections"][0]["reason"]
+    # an escaped pair is an ordinary character (here an emoji in a text field)
+    ok = json.dumps({"rows": [penalty_row(CF_WFXW="违反😀")]})
+    assert Client().post(f"/api/v1/catalog/{PENALTY}/batches", ok, content_type="application/json",
+                         headers=bearer).status_code == 201
+
+
+def test_a_lone_surrogate_in_another_json_body_is_a_400_naming_where(bearer: dict[str, str]) -> None:
+    row = penalty_row()
+    _post(Client(), [row], bearer)
+    url = f"/api/v1/catalog/{PENALTY}/records/{row['CF_WSH']}/revoke"
+    res = Client().post(url, '{"reason": "\\udfff"}', content_type="application/json", headers=bearer)
+    assert res.status_code == 400, res.content
+    assert res.json().get("field") == "reason", res.json()  # refused by the schema's string type
 
 
 def test_a_revocation_reason_with_a_nul_character_is_refused(bearer: dict[str, str]) -> None:

@@ -6,6 +6,7 @@ loaded once per module by the ``catalog`` fixture; every test rolls back its own
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -443,3 +444,21 @@ def test_the_service_refuses_a_person_as_agency(db: None) -> None:
     with pytest.raises(NotPermitted, match="法人、非法人组织"):
         market.share(agency=person, subject_code=company.uscc or "", item="x", content="y", occurred_on="2025-01-01",
                      reference_no="1", actor="t")
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("content", "履约\ud800良好", "U+D800"), ("item", "合同\x00评价", "U+0000"),
+    ("reference_no", "LY\udfff", "U+DFFF"),
+])
+def test_shared_text_the_database_cannot_store_is_a_400_naming_the_field(db: None, field: str, value: str,
+                                                                          words: str) -> None:
+    # A lone surrogate arrives as a "\ud800" escape in the JSON body; both it and NUL were a 500.
+    company, agency = f.org(name="杭州被共享有限公司"), f.org(name="杭州征信服务有限公司")
+    _authorize(company, agency)
+    body = json.dumps(_body(company, **{field: value}))
+    res = Client().post("/api/v1/market-records", body, content_type="application/json",
+                        headers=_agency_token(agency))
+    assert res.status_code == 400, res.content
+    assert res.json()["field"] == field
+    assert words in res.json()["message"]
+    assert _market_records() == 0

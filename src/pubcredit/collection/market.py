@@ -39,7 +39,7 @@ from pubcredit.collection.models import Record, RecordSource, RecordStatus
 from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from pubcredit.subjects import queries as subject_queries
 from pubcredit.subjects.models import ORGANIZATION_KINDS, Subject
-from pubcredit.textinput import one_line
+from pubcredit.textinput import one_line, refuse_unstorable
 
 SELF_DECLARED_ENTRY: Final = rules.SELF_DECLARED_ENTRY
 AGENCY_SHARED_ENTRY: Final = rules.AGENCY_SHARED_ENTRY
@@ -327,6 +327,11 @@ def share(*, agency: Subject, subject_code: str, item: str, content: str, occurr
     today = timezone.localdate()
     if agency.kind not in ORGANIZATION_KINDS or not agency.uscc:
         raise NotPermitted("只有信用服务机构等法人、非法人组织可以共享市场信用信息", field="agency")
+    given = {"subject_code": subject_code, "item": item, "content": content, "occurred_on": occurred_on,
+             "reference_no": reference_no}
+    for name, value in given.items():  # text from a JSON body: refuse what cannot be stored, by name
+        if isinstance(value, str):
+            refuse_unstorable(value, field=name)
     version = catalog_queries.published_version(AGENCY_SHARED_ENTRY)
     values = _clean(version, {"item": item, "content": content, "occurred_on": occurred_on,
                               "reference_no": reference_no}, today=today)

@@ -32,6 +32,7 @@ from typing import IO, Any, BinaryIO
 
 from pubcredit.collection.rules import canonical_json
 from pubcredit.errors import InvalidInput
+from pubcredit.textinput import surrogate_reason, unencodable_in
 
 Row = tuple[int, dict[str, Any]]
 
@@ -225,6 +226,11 @@ def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
                 raise _bad("不是有效的 JSON Lines 文件：每行应为一个 JSON 对象")
             yield number, {ROW_PROBLEM: "该行应为一个 JSON 对象"}
             continue
+        if "\\ud" in line or "\\uD" in line:  # a \ud800 escape without its pair is not text
+            found = unencodable_in(item)
+            if found is not None:
+                yield number, {**item, ROW_PROBLEM: f"{found[0]}：{surrogate_reason(found[1])}"}
+                continue
         yield number, item
 
 
@@ -428,7 +434,15 @@ def rows_from_dicts(items: Iterable[Mapping[str, Any]]) -> RowSource:
                 yield number, {ROW_PROBLEM: "该条数据应为一个 JSON 对象"}
                 continue
             row = dict(item)
-            sha.update(canonical_json(row).encode("utf-8") + b"\n")
+            try:
+                line = canonical_json(row).encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate (a "\\ud800" escape without its pair)
+                sha.update(canonical_json(row).encode("utf-8", "surrogatepass") + b"\n")
+                found = unencodable_in(row)
+                where, codepoint = found if found is not None else ("", "?")
+                yield number, {**row, ROW_PROBLEM: f"{where}：{surrogate_reason(codepoint)}"}
+                continue
+            sha.update(line + b"\n")
             yield number, row
 
     return RowSource(rows(), format="json", filename="", columns=None, digest=sha.hexdigest)
