@@ -103,3 +103,5 @@ def test_a_page_past_the_last_still_counts_the_matches() -> None:
     f.org(name="杭州西溪湿地旅游有限公司")
     beyond = queries.search("西溪湿地", reader=Reader(), page=4)
     assert (beyond.count, beyond.items, beyond.capped) == (1, [], False)
+    far = queries.search("西溪湿地", reader=Reader(), page=10**20)  # no OFFSET out of PostgreSQL's range
+    assert (far.count, far.items) == (1, [])

@@ -391,7 +391,7 @@ def protect_raw(raw: Mapping[str, Any], personal: Iterable[str]) -> dict[str, An
             out[storable(key)] = _ENC_PREFIX + base64.b64encode(blob).decode("ascii")
         elif value is None or isinstance(value, int | float | bool):
             out[storable(key)] = value
-        else:  # text as sent, except NUL (refused by the checks, and not storable in jsonb)
+        else:  # text as sent, but what jsonb cannot hold (NUL, a lone surrogate) as U+FFFD
             out[storable(key)] = storable(value if isinstance(value, str) else str(value))
     return out
 

@@ -403,7 +403,7 @@ def search(query: str, *, reader: Reader, page: int = 1, per_page: int = 20) -> 
     if len(q) == 2:  # no trigram: the bigram index (same kinds as its condition) finds the candidates
         qs = qs.alias(bigrams=NameBigrams("name")).filter(bigrams__contains=NameBigrams(Value(q)))
     inner, params = qs.values("id", "name")[: SEARCH_LIMIT + 1].query.sql_with_params()
-    offset = (page - 1) * per_page
+    offset = min((page - 1) * per_page, SEARCH_LIMIT)  # past the listed ones: no rows, still counted
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id, count(*) OVER () FROM ({inner}) AS found ORDER BY name, id LIMIT %s OFFSET %s",
                        [*params, max(0, min(per_page, SEARCH_LIMIT - offset)), offset])
