@@ -137,3 +137,12 @@ def test_authorizing_subjects_are_those_whose_authorisation_is_valid_today() -> 
     assert authorizing_subjects(agency.pk, asked, today=today) == {valid.pk}
     assert authorizing_subjects(other_agency.pk, asked, today=today) == {to_other.pk}
     assert authorizing_subjects(agency.pk, [], today=today) == set()
+
+
+@pytest.mark.parametrize("params", [{"offset": str(10**20)}, {"limit": str(10**20)}, {"offset": "-5", "limit": "0"}])
+def test_query_log_paging_out_of_range_is_no_server_error(company_client: tuple[Client, User],
+                                                         params: dict[str, str]) -> None:
+    # An OFFSET past PostgreSQL's bigint range was a 500.
+    client, user = company_client
+    res = client.get(f"/api/v1/subjects/{user.subject.uscc}/query-log", params)
+    assert res.status_code < 500, res.content

@@ -52,7 +52,7 @@ def query_log(request: HttpRequest, code: str, limit: int = 50, offset: int = 0)
     subject = queries.subject_by_code(code)
     rows = access_queries.query_log_for(subject.pk, reader=reader)
     limit = max(1, min(limit, 500))
-    offset = max(0, offset)
+    offset = max(0, min(offset, 2**31))  # beyond any log; PostgreSQL's OFFSET is a bigint
     items = [
         {"at": r.at, "reader_kind": r.reader_kind, "reader_name": r.reader_name, "levels": r.levels,
          "entries": r.entries, "purpose": r.purpose, "matter": r.matter.name if r.matter else None,
