@@ -1,5 +1,5 @@
 """Portal pages answer 4xx, never 5xx, to a NUL character (U+0000) in their path or query string
-(PostgreSQL cannot compare or store text with one in it)."""
+(PostgreSQL cannot compare or store text with one in it), or to a page number past bigint."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ def test_pages_refuse_nul_characters_without_a_server_error(who: str) -> None:
     code = company.uscc
     pages: list[tuple[str, dict[str, str]]] = [
         ("/search/", {"q": NUL}), ("/search/", {"q": "杭州", "page": NUL}),
+        ("/search/", {"q": "杭州", "page": str(10**20)}),  # an OFFSET past bigint was a 500 too
+        ("/quality/", {"period_days": str(10**20)}),
         ("/subjects/a%00b/", {}), (f"/subjects/{code}/", {"matter": NUL, "purpose": NUL}),
         (f"/subjects/{code}/", {"matter": "M1", "purpose": NUL}),
         (f"/subjects/{code}/report/", {"matter": NUL, "purpose": "用途"}),
