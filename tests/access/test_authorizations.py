@@ -146,3 +146,18 @@ def test_query_log_paging_out_of_range_is_no_server_error(company_client: tuple[
     client, user = company_client
     res = client.get(f"/api/v1/subjects/{user.subject.uscc}/query-log", params)
     assert res.status_code < 500, res.content
+
+
+@pytest.mark.parametrize("when", [0, 1_900_000_000, "20261201"])
+def test_grant_dates_must_be_iso_dates(company_client: tuple[Client, User], when: object) -> None:
+    # A number was read as seconds since 1970: 1900000000 became 2030-03-17 (found by fuzzing).
+    client, _user = company_client
+    agency = f.org(name="杭州日期征信有限公司")
+    today = timezone.localdate()
+    until = (today + timedelta(days=30)).isoformat()
+    res = client.post("/api/v1/authorizations", {"grantee_code": agency.uscc, "purpose": "贷款审批",
+                                                 "valid_from": when, "valid_until": until},
+                      content_type="application/json")
+    assert res.status_code == 400, res.content
+    assert res.json()["field"] == "valid_from"
+    assert not Authorization.objects.exists()

@@ -89,6 +89,9 @@ def test_authorised_agency_special_report_is_logged_once_with_what_it_got(listed
     # found by the API fuzzing: the default period (three years before `to`) fell before year 1: 500
     ({"to": "0001-01-01"}, "to"),
     ({"to": "0003-12-31", "classes": "penalty"}, "to"),
+    # found by fuzzing with another seed: a number was read as seconds since 1970 and answered 200
+    ({"from": "0", "to": "0"}, "from"),
+    ({"to": "1700000000"}, "to"),
 ])
 def test_bad_special_report_parameters_are_400(listed: Company, params: dict[str, str], field: str) -> None:
     res = Client().get(f"/api/v1/subjects/{listed.subject.uscc}/special-report", params)

@@ -6,12 +6,14 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
+from pubcredit.apitypes import IsoDate
+
 
 class AuthorizationIn(Schema):
     grantee_code: str = Field(..., max_length=18, description="被授权机构的统一社会信用代码")
     purpose: str = Field(..., min_length=1, max_length=200)
-    valid_from: date
-    valid_until: date
+    valid_from: IsoDate
+    valid_until: IsoDate
 
 
 class AuthorizationOut(Schema):

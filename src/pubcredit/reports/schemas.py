@@ -9,6 +9,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from pubcredit.apitypes import IsoDate
 from pubcredit.subjects.schemas import FieldOut
 
 
@@ -132,8 +133,8 @@ class VerificationOut(Schema):
 class SpecialParams(Schema):
     """Query of a special report: ``from``, ``to`` (ISO dates) and ``classes`` (comma-separated)."""
 
-    date_from: date | None = Field(None, alias="from")
-    date_to: date | None = Field(None, alias="to")
+    date_from: IsoDate | None = Field(None, alias="from")
+    date_to: IsoDate | None = Field(None, alias="to")
     classes: str | None = None
 
 
