@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -18,7 +19,7 @@ def _iso_date_text(value: object) -> object:
         return value
     if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
         return value.strip()
-    raise ValueError("应为 YYYY-MM-DD 格式的日期")
+    raise PydanticCustomError("iso_date", "应为 YYYY-MM-DD 格式的日期")
 
 
 #: A date given as ``YYYY-MM-DD`` (the schema's ``format: date``), nothing else.

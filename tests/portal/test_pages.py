@@ -58,6 +58,7 @@ def test_a_search_with_a_nul_character_says_why(client: Client) -> None:
     res = client.get("/search/", {"q": "科技\x00有限"})
     assert res.status_code == 400
     assert "空字符" in res.content.decode()
+    assert "\x00" not in res.content.decode()  # the query is echoed into the form as U+FFFD
 
 
 def test_search_by_exact_code_jumps_to_subject(client: Client) -> None:

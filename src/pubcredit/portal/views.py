@@ -26,6 +26,7 @@ from pubcredit.errors import InvalidInput, NotFound, NotPermitted, PubcreditErro
 from pubcredit.portal.forms import AuthorizationForm, DeclarationForm
 from pubcredit.subjects import queries
 from pubcredit.subjects.models import Subject
+from pubcredit.textinput import storable
 
 COUNTS_CACHE_SECONDS = 300
 
@@ -53,7 +54,7 @@ def search(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 1
     reader = reader_for_request(request, channel="web")
-    context: dict[str, Any] = {"query": query}
+    context: dict[str, Any] = {"query": storable(query)}  # echoed into the form: no NUL in the page
     try:
         result = queries.search(query, reader=reader, page=page)
     except InvalidInput as exc:
