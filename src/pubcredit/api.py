@@ -6,6 +6,8 @@ status with ``{"code", "message", "field"}``; request validation errors become 4
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -36,13 +38,44 @@ def _service_error(request: HttpRequest, exc: PubcreditError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+# Request validation errors in Chinese, the API's first language, by pydantic's error type; the
+# type's own (English) text for anything not listed. ``errors`` keeps pydantic's details.
+_VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": "必填项，不能为空",
+    "string_type": "应为字符串",
+    "string_unicode": "不是有效的 Unicode 文本",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "不能超过 {max_length} 个字符",
+    "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数",
+    "greater_than_equal": "不能小于 {ge}", "less_than_equal": "不能大于 {le}",
+    "greater_than": "应大于 {gt}", "less_than": "应小于 {lt}",
+    "date_type": "应为 YYYY-MM-DD 格式的日期", "date_parsing": "应为 YYYY-MM-DD 格式的日期",
+    "date_from_datetime_parsing": "应为 YYYY-MM-DD 格式的日期",
+    "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
+    "dict_type": "应为 JSON 对象", "model_type": "应为 JSON 对象", "model_attributes_type": "应为 JSON 对象",
+    "list_type": "应为数组", "too_long": "最多 {max_length} 项", "too_short": "至少 {min_length} 项",
+    "json_invalid": "请求体不是有效的 JSON", "json_type": "请求体不是有效的 JSON",
+}
+
+
+def validation_message(error: dict[str, Any]) -> str:
+    """The Chinese message of one pydantic error (its own message for types not listed)."""
+    template = _VALIDATION_MESSAGES.get(str(error.get("type", "")))
+    if template is None:
+        return str(error.get("msg", "请求有误"))
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return str(error.get("msg", "请求有误"))
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
     loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path")]
     body = {
         "code": "invalid",
-        "message": str(first.get("msg", "invalid request")),
+        "message": validation_message(first) if first else "请求有误",
         "field": ".".join(loc),
         "errors": exc.errors,
     }
@@ -51,12 +84,16 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"code": "unauthenticated", "message": "authentication required"}, status=401)
+    return api.create_response(request, {"code": "unauthenticated", "message": "请先登录或提供接口令牌"}, status=401)
+
+
+_HTTP_ERROR_MESSAGES = {"Cannot parse request body": "请求体无法解析：应为有效的 JSON"}
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"code": "error", "message": str(exc)}, status=exc.status_code)
+    message = _HTTP_ERROR_MESSAGES.get(str(exc), str(exc))
+    return api.create_response(request, {"code": "error", "message": message}, status=exc.status_code)
 
 
 api.add_router("/subjects", subjects_router, tags=["subjects"])
