@@ -87,7 +87,8 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"code": "unauthenticated", "message": "请先登录或提供接口令牌"}, status=401)
 
 
-_HTTP_ERROR_MESSAGES = {"Cannot parse request body": "请求体无法解析：应为有效的 JSON"}
+_HTTP_ERROR_MESSAGES = {"Cannot parse request body": "请求体无法解析：应为有效的 JSON",
+                        "CSRF check Failed": "CSRF 校验失败：网页登录的请求须带 CSRF 令牌，程序调用请用接口令牌"}
 
 
 @api.exception_handler(HttpError)

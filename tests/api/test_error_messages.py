@@ -48,3 +48,9 @@ def test_query_errors_and_unparsable_bodies_and_missing_credentials_are_chinese(
     assert bad.json()["message"] == "请求体无法解析：应为有效的 JSON"
     anonymous = Client().post("/api/v1/authorizations", {}, content_type="application/json")
     assert (anonymous.status_code, anonymous.json()["message"]) == (401, "请先登录或提供接口令牌")
+
+
+def test_a_post_without_csrf_token_is_refused_in_chinese() -> None:
+    res = Client(enforce_csrf_checks=True).post("/api/v1/authorizations", {}, content_type="application/json")
+    assert res.status_code == 403
+    assert res.json()["message"].startswith("CSRF 校验失败")
