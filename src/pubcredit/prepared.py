@@ -1,54 +1,71 @@
-"""Server-side prepared statements for the plain-SQL reads every API request makes.
+"""Server-side prepared statements for the plain-SQL reads and writes every API request makes.
 
-Django binds parameters on the client and never prepares, so PostgreSQL plans each statement on
-every execution: for the few short reads of a credit report (token, subject, authorisation,
-relations, records) planning cost about as much database CPU as running them. ``execute`` runs
-such a statement as ``EXECUTE name(…)``, after ``PREPARE name AS …`` the first time it is used on
-a database session.
+Django binds parameters on the client (it quotes each value into the SQL text in Python) and
+never prepares, so PostgreSQL parses and plans each statement on every execution: for the few
+short statements of a credit report (token, subject, authorisation, relations, records, the
+write) planning cost about as much database CPU as running them, and quoting a write's thirty
+values cost the web process more than sending them.
 
-Through Django's cursor, so errors, query capture in tests and execute wrappers behave as for any
-query. Prepared statements belong to the database session: they survive ROLLBACK, are gone with
-the connection (a new connection prepares again), and do not work behind a pooler in transaction
-mode (PgBouncer before 1.21) — there, set ``PUBCREDIT_PREPARED_STATEMENTS = False``.
+``fetchone`` and ``fetchall`` run such a statement through the driver itself, on the connection
+Django holds (same session, same transaction): parameters travel apart from the SQL (server-side
+binding, nothing quoted in Python), and the statement is prepared on its first use on a database
+session and executed by name afterwards (psycopg's per-connection statement cache). Errors are
+Django's (``DataError``, ``IntegrityError``…), and the statements are logged where Django logs
+queries (``CaptureQueriesContext`` and ``assertNumQueries`` count them).
+
+Prepared statements belong to the database session: they survive ROLLBACK, are gone with the
+connection (a new connection prepares again), and do not work behind a pooler in transaction
+mode (PgBouncer before 1.21) — there, set ``PUBCREDIT_PREPARED_STATEMENTS = False``: statements
+are then still bound on the server, but parsed and planned each time.
 """
 
 from __future__ import annotations
 
-import re
+import time
 from collections.abc import Sequence
 from typing import Any
-from weakref import WeakKeyDictionary
 
+import psycopg
 from django.conf import settings
-from django.db.backends.utils import CursorWrapper
+from django.db import DEFAULT_DB_ALIAS, connections
 
-_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-# Names prepared on each database session (keyed by the driver's connection object).
-_PREPARED: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
+Row = tuple[Any, ...]
 
 
-def _numbered(sql: str) -> tuple[str, int]:
-    """``sql`` with its ``%s`` placeholders as ``$1 … $n`` (a statement here holds no other ``%``)."""
-    parts = sql.split("%s")
-    if any("%" in part for part in parts):
+def _run(sql: str, params: Sequence[Any], *, using: str) -> psycopg.Cursor[Row]:
+    """Execute ``sql`` (``%s`` placeholders) on the connection Django holds for ``using``."""
+    if "%%" in sql or sql.count("%") != sql.count("%s"):
         raise ValueError("a prepared statement may hold no % other than its %s placeholders")
-    return "".join(f"{part}${i}" if i < len(parts) else part for i, part in enumerate(parts, start=1)), len(parts) - 1
+    if sql.count("%s") != len(params):
+        raise ValueError(f"{sql.count('%s')} placeholders, {len(params)} parameters")
+    db = connections[using]
+    db.ensure_connection()
+    db.validate_no_broken_transaction()
+    prepare = bool(getattr(settings, "PUBCREDIT_PREPARED_STATEMENTS", True))
+    started = time.monotonic()
+    try:
+        with db.wrap_database_errors:
+            # A plain psycopg cursor binds on the server; Django's own cursors bind on the client.
+            return psycopg.Cursor(db.connection).execute(sql, params, prepare=prepare)
+    finally:
+        if db.queries_logged:
+            db.queries_log.append({"sql": f"{sql.strip()} /* {'prepared' if prepare else 'bound'}: {list(params)!r} */",
+                                   "time": f"{time.monotonic() - started:.3f}"})
 
 
-def execute(cursor: CursorWrapper, name: str, sql: str, params: Sequence[Any]) -> None:
-    """Run ``sql`` (``%s`` placeholders, ``params``) as the prepared statement ``name``; its rows are
-    then read from ``cursor`` as usual. ``name`` must always stand for the same ``sql``."""
-    if not getattr(settings, "PUBCREDIT_PREPARED_STATEMENTS", True):
-        cursor.execute(sql, params)
-        return
-    if not _NAME.match(name):
-        raise ValueError(f"not a statement name: {name!r}")
-    body, count = _numbered(sql)
-    if count != len(params):
-        raise ValueError(f"{name}: {count} placeholders, {len(params)} parameters")
-    run = f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
-    done = _PREPARED.setdefault(cursor.db.connection, set())
-    if name not in done:
-        cursor.execute(f"PREPARE {name} AS {body}")  # once per session: a statement of its own, so a
-        done.add(name)  # failing EXECUTE below never leaves a prepared statement we do not know of
-    cursor.execute(run, params)
+def fetchone(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> Row | None:
+    """The first row of ``sql`` run as a prepared statement (None when there is none)."""
+    cursor = _run(sql, params, using=using)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
+def fetchall(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> list[Row]:
+    """Every row of ``sql`` run as a prepared statement."""
+    cursor = _run(sql, params, using=using)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()

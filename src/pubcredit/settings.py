@@ -120,6 +120,10 @@ TEMPLATES = [
 DATABASES = {"default": dj_database_url.parse(_required("DATABASE_URL"), conn_max_age=60)}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgresql://...)")
+# Django leaves psycopg's prepare threshold at None, which turns server-side preparing off even for
+# statements that ask for it. pubcredit.prepared asks (prepare=True) for its few hot statements;
+# Django's own cursors bind on the client and never prepare, so nothing else is prepared.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "access.User"

@@ -211,7 +211,7 @@ def test_insert_with_events_writes_each_row_with_its_entry_prepared_or_not(prepa
         first_sql, first_id = write("dept:a")
         second_sql, second_id = write("dept:b")
     assert len(second_sql) == 1  # one statement (the first use on a session also prepares it)
-    assert second_sql[0].startswith("EXECUTE pc_w_") == prepared
+    assert ("/* prepared:" in second_sql[0]) == prepared
     for row_id, actor in ((first_id, "dept:a"), (second_id, "dept:b")):
         entry = AuditEntry.objects.get(object_type="query_log", object_id=str(row_id))
         assert (entry.event, entry.actor, entry.subject_id, entry.channel, entry.data) == (

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import connection
 from django.http import HttpRequest
@@ -82,8 +83,10 @@ PUBLIC_ONLY = Visibility(levels=frozenset({PUBLIC_LEVEL}))
 
 # The authorisation ``visibility`` looks for: from the subject to the reader's organisation, not
 # revoked, valid today (the latest-ending one). Plain SQL: it runs on every organisation's read.
+# Parameters: subject, the reader's organisation (NULL: none), today, today. Its row (id, purpose)
+# is what ``visibility`` takes as ``authorization`` when a caller read it along with other things.
 _VALID = "grantee_id = %s AND revoked_at IS NULL AND valid_from <= %s AND valid_until >= %s"
-_VALID_AUTHORIZATION_SQL = f"""
+VALID_AUTHORIZATION_SQL = f"""
     SELECT id, purpose FROM access_authorization
     WHERE subject_id = %s AND {_VALID}
     ORDER BY valid_until DESC LIMIT 1
@@ -101,8 +104,25 @@ def authorizing_subjects(agency_id: int, subject_ids: Collection[int], *, today:
         return {int(sid) for (sid,) in cursor.fetchall()}
 
 
-def visibility(reader: Reader, subject_id: int, *, today: date | None = None) -> Visibility:
+#: The most an authorisation grants (Art. 14): what a read that depends on one may have to fetch.
+AUTHORIZED_LEVELS = frozenset({PUBLIC_LEVEL, OpenLevel.AUTHORIZED.value})
+_UNREAD: Any = object()
+
+
+def depends_on_authorization(reader: Reader, subject_id: int) -> bool:
+    """Whether ``visibility`` of ``subject_id`` for ``reader`` turns on an authorisation from the subject to
+    the reader's organisation (``VALID_AUTHORIZATION_SQL``): the reader reads for an organisation, and
+    not its own information."""
+    return reader.agency_id is not None and not (reader.subject_id is not None and reader.subject_id == subject_id)
+
+
+def visibility(reader: Reader, subject_id: int, *, today: date | None = None,
+               authorization: tuple[int, str] | None = _UNREAD) -> Visibility:
     """Art. 14, 27: the open levels (and entries) of ``subject_id``'s information ``reader`` may see.
+
+    ``authorization``: the row of ``VALID_AUTHORIZATION_SQL`` (or None, no such row) when the caller
+    has read it already, with today's date, in a statement of its own (``subjects.queries.profile``
+    reads it with the records); by default it is read here when the rule needs it.
 
     Raises NotPermitted when an officer names a matter that is not theirs or not published, and
     InvalidInput when an officer names a matter without a purpose.
@@ -113,13 +133,10 @@ def visibility(reader: Reader, subject_id: int, *, today: date | None = None) ->
         return Visibility(levels=ALL_LEVELS, own=True)
     today = today or timezone.localdate()
     if reader.agency_id is not None:
-        with connection.cursor() as cursor:
-            prepared.execute(cursor, "pc_valid_authorization", _VALID_AUTHORIZATION_SQL,
-                             [subject_id, reader.agency_id, today, today])
-            auth = cursor.fetchone()
+        auth = (prepared.fetchone(VALID_AUTHORIZATION_SQL, [subject_id, reader.agency_id, today, today])
+                if authorization is _UNREAD else authorization)
         if auth is not None:
-            return Visibility(levels=frozenset({PUBLIC_LEVEL, OpenLevel.AUTHORIZED.value}),
-                              authorization_id=auth[0], purpose=auth[1])
+            return Visibility(levels=AUTHORIZED_LEVELS, authorization_id=auth[0], purpose=auth[1])
     if reader.kind == "officer" and reader.matter:
         if not reader.purpose.strip():
             raise InvalidInput("依政务应用清单查询须说明查询用途", field="purpose")

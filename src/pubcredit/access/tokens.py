@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from pubcredit import prepared
@@ -102,9 +102,7 @@ def authenticate(secret: str) -> TokenOwner:
     """
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         raise NotPermitted("接口令牌无效")
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, "pc_token", _AUTHENTICATE_SQL, [LAST_USED_EVERY, _digest(secret)])
-        row = cursor.fetchone()
+    row = prepared.fetchone(_AUTHENTICATE_SQL, [LAST_USED_EVERY, _digest(secret)])
     if row is None or row[1]:
         raise NotPermitted("接口令牌无效或已吊销")
     token_id, _revoked, department_id, department_code, agency_id, agency_name, stale = row

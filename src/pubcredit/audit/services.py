@@ -16,7 +16,6 @@ is skipped; ``seq`` order (not ``id`` or ``at`` order) is the chain order.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import zlib
 from collections.abc import Mapping, Sequence
@@ -187,11 +186,8 @@ def insert_with_events(inserts: Sequence[Insert], *, existing_sql: str = "", exi
     if existing_sql:
         sql += f" UNION ALL SELECT false, o.* FROM ({existing_sql}) o WHERE NOT EXISTS (SELECT 1 FROM {last})"
         values += existing_params
-    with connection.cursor() as cursor:
-        # Prepared: a handful of shapes (the statements of the callers), each planned once per session.
-        prepared.execute(cursor, "pc_w_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:24],
-                         sql, values)
-        row = cursor.fetchone()
+    # Prepared: a handful of shapes (the statements of the callers), each planned once per session.
+    row = prepared.fetchone(sql, values)
     return (bool(row[0]), tuple(row[1:])) if row else None
 
 

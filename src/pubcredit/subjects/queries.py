@@ -9,6 +9,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.models import Q, QuerySet, Value
 from django.utils import timezone
@@ -16,17 +17,27 @@ from django.utils import timezone
 from pubcredit import prepared
 from pubcredit.access import services as access_services
 from pubcredit.access.readers import (
+    AUTHORIZED_LEVELS,
     PUBLIC_ONLY,
+    VALID_AUTHORIZATION_SQL,
     Reader,
     Visibility,
     authorizing_subjects,
+    depends_on_authorization,
     sees_full_identity,
     visibility,
 )
 from pubcredit.audit.services import Insert
 from pubcredit.codes import CodeError, mask_name
 from pubcredit.codes.identify import identify_code
-from pubcredit.collection.queries import CLASS_ORDER, RecordView, visible_records
+from pubcredit.collection.queries import (
+    CLASS_ORDER,
+    VISIBLE_RECORDS_JSON_SQL,
+    RecordView,
+    records_from_json,
+    visible_records,
+    visible_records_params,
+)
 from pubcredit.errors import InvalidInput, NotFound
 from pubcredit.subjects import pii
 from pubcredit.subjects.lookups import NameBigrams
@@ -81,10 +92,7 @@ def _subject_where(unique_column: str, value: str) -> Subject | None:
     if unique_column not in ("uscc", "resident_id_hash"):
         raise ValueError(unique_column)
     head, fields = _subject_select()
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, f"pc_subject_by_{unique_column}",
-                         f"{head}{connection.ops.quote_name(unique_column)} = %s", [value])
-        row = cursor.fetchone()
+    row = prepared.fetchone(f"{head}{connection.ops.quote_name(unique_column)} = %s", [value])
     return Subject.from_db(connection.alias, fields, row) if row is not None else None
 
 
@@ -149,11 +157,24 @@ def _is_uuid(value: str) -> bool:
     return re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value) is not None
 
 
-# An organisation's relations as ``profile`` shows them, in one plain statement.
-_RELATIONS_SQL = """
-    SELECT r.role, s.name, s.kind, s.uscc FROM subjects_subjectrelation r JOIN subjects_subject s ON s.id = r.related_id
-    WHERE r.organization_id = %s ORDER BY r.role, r.id
+# ``profile``'s reads of a subject in one round trip, each part from the module that owns it: the
+# authorisation ``visibility`` may turn on (``access.readers``; NULL organisation: none), the
+# organisation's relations, and the records up to the widest visibility the read can be granted
+# (``collection.queries``). ``profile`` then applies ``visibility`` and keeps only what it allows.
+_PROFILE_SQL = f"""
+    SELECT (SELECT json_build_array(a.id, a.purpose)::text FROM ({VALID_AUTHORIZATION_SQL}) a),
+           (SELECT json_agg(json_build_array(r.role, s.name, s.kind, s.uscc) ORDER BY r.role, r.id)::text
+            FROM subjects_subjectrelation r JOIN subjects_subject s ON s.id = r.related_id
+            WHERE %s AND r.organization_id = %s),
+           ({VISIBLE_RECORDS_JSON_SQL})
 """
+
+
+def _within(vis: Visibility, bound: Visibility) -> bool:
+    """Whether everything ``vis`` allows is also allowed by ``bound`` (what was fetched)."""
+    if not vis.levels <= bound.levels:
+        return False
+    return bound.entries is None or (vis.entries is not None and vis.entries <= bound.entries)
 
 
 def profile(subject: Subject, *, reader: Reader, today: date | None = None,
@@ -165,19 +186,35 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None,
     grouped and logged, so the query log names exactly what the caller was given. A non-public
     read is logged here, or with ``defer_log`` handed back as ``Profile.read_log`` for the caller
     to write together with what it writes (a credit report's issue: one statement for both).
+
+    One statement reads the authorisation, the relations and the records together: when the
+    reader's visibility turns on an authorisation, records are fetched up to what an authorisation
+    grants, and ``visibility`` (given the authorisation read) decides what of them is kept.
     """
     today = today or timezone.localdate()
-    vis = visibility(reader, subject.pk, today=today)
+    sid = subject.pk
+    by_authorization = depends_on_authorization(reader, sid)
+    bound = Visibility(levels=AUTHORIZED_LEVELS) if by_authorization else visibility(reader, sid, today=today)
+    auth_json, relations_json, records_json = prepared.fetchone(_PROFILE_SQL, [
+        sid, reader.agency_id if by_authorization else None, today, today,
+        subject.kind in ORGANIZATION_KINDS, sid,
+        *visible_records_params(sid, levels=bound.levels, entries=bound.entries, today=today),
+    ]) or (None, None, None)
+    vis = bound
+    if by_authorization:
+        auth = orjson.loads(auth_json) if auth_json else None
+        vis = visibility(reader, sid, today=today, authorization=(auth[0], auth[1]) if auth else None)
     full = sees_full_identity(vis)
-    relations: list[RelationView] = []
-    if subject.kind in ORGANIZATION_KINDS:
-        with connection.cursor() as cursor:
-            prepared.execute(cursor, "pc_relations", _RELATIONS_SQL, [subject.pk])
-            relations = [_relation_view(role, name, kind, uscc, full=full) for role, name, kind, uscc in cursor]
-    grouped: dict[str, list[RecordView]] = {c: [] for c in CLASS_ORDER}
-    records = visible_records(subject.pk, levels=vis.levels, entries=vis.entries, today=today, full_identity=full)
+    relations = [_relation_view(role, name, kind, uscc, full=full)
+                 for role, name, kind, uscc in (orjson.loads(relations_json) if relations_json else ())]
+    if _within(vis, bound):
+        records = [r for r in records_from_json(records_json, full_identity=full)
+                   if vis.allows(r.open_level, r.entry_code)]
+    else:  # never for the readers there are (an organisation's visibility is within an authorisation's)
+        records = visible_records(sid, levels=vis.levels, entries=vis.entries, today=today, full_identity=full)
     if select is not None:
         records = select(records)
+    grouped: dict[str, list[RecordView]] = {c: [] for c in CLASS_ORDER}
     for rec in records:
         grouped.setdefault(rec.info_class, []).append(rec)
     read_log = _read_log(subject, reader, vis, records) if vis.non_public and not vis.own else None
