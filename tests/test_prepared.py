@@ -83,3 +83,13 @@ def test_percent_signs_and_a_wrong_number_of_values_are_refused() -> None:
         prepared.fetchone("SELECT 'a%%' || %s", ["b"])
     with pytest.raises(ValueError, match="%"):
         prepared.fetchone("SELECT 5 % %s", [3])
+
+
+def test_json_columns_come_decoded_and_text_stays_text() -> None:
+    row = prepared.fetchone("SELECT %s::jsonb, json_build_array(1, '杭州', NULL), %s::text",
+                            ['{"名称": "杭州", "n": [1, 2.5]}', '{"a": 1}'])
+    assert row == ({"名称": "杭州", "n": [1, 2.5]}, [1, "杭州", None], '{"a": 1}')
+    # Django's own cursors still read jsonb as text (the ORM decodes JSONField itself).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT '{\"a\": 1}'::jsonb")
+        assert cursor.fetchone() == ('{"a": 1}',)

@@ -9,7 +9,6 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-import orjson
 from django.db import connection
 from django.db.models import Q, QuerySet, Value
 from django.utils import timezone
@@ -32,9 +31,11 @@ from pubcredit.codes import CodeError, mask_name
 from pubcredit.codes.identify import identify_code
 from pubcredit.collection.queries import (
     CLASS_ORDER,
-    VISIBLE_RECORDS_JSON_SQL,
+    RECORD_COLUMNS,
+    VISIBLE_RECORDS_ORDER,
+    VISIBLE_RECORDS_SQL,
     RecordView,
-    records_from_json,
+    records_from_rows,
     visible_records,
     visible_records_params,
 )
@@ -157,16 +158,21 @@ def _is_uuid(value: str) -> bool:
     return re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value) is not None
 
 
-# ``profile``'s reads of a subject in one round trip, each part from the module that owns it: the
-# authorisation ``visibility`` may turn on (``access.readers``; NULL organisation: none), the
-# organisation's relations, and the records up to the widest visibility the read can be granted
-# (``collection.queries``). ``profile`` then applies ``visibility`` and keeps only what it allows.
+# ``profile``'s reads of a subject in one round trip, each part from the module that owns it: a first
+# row with the authorisation ``visibility`` may turn on (``access.readers``; NULL organisation:
+# none) and the organisation's relations, as JSON, then the records up to the widest visibility the
+# read can be granted (``collection.queries``), as rows. ``profile`` then applies ``visibility``
+# and keeps only what it allows.
 _PROFILE_SQL = f"""
-    SELECT (SELECT json_build_array(a.id, a.purpose)::text FROM ({VALID_AUTHORIZATION_SQL}) a),
-           (SELECT json_agg(json_build_array(r.role, s.name, s.kind, s.uscc) ORDER BY r.role, r.id)::text
+    SELECT 1 AS part, NULL::json AS authorization_json, NULL::json AS relations_json, v.*
+    FROM ({VISIBLE_RECORDS_SQL}) v
+    UNION ALL
+    SELECT 0, (SELECT json_build_array(a.id, a.purpose) FROM ({VALID_AUTHORIZATION_SQL}) a),
+           (SELECT json_agg(json_build_array(r.role, s.name, s.kind, s.uscc) ORDER BY r.role, r.id)
             FROM subjects_subjectrelation r JOIN subjects_subject s ON s.id = r.related_id
             WHERE %s AND r.organization_id = %s),
-           ({VISIBLE_RECORDS_JSON_SQL})
+           {", ".join(["NULL"] * RECORD_COLUMNS)}
+    ORDER BY part, {VISIBLE_RECORDS_ORDER}
 """
 
 
@@ -195,20 +201,19 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None,
     sid = subject.pk
     by_authorization = depends_on_authorization(reader, sid)
     bound = Visibility(levels=AUTHORIZED_LEVELS) if by_authorization else visibility(reader, sid, today=today)
-    auth_json, relations_json, records_json = prepared.fetchone(_PROFILE_SQL, [
-        sid, reader.agency_id if by_authorization else None, today, today,
-        subject.kind in ORGANIZATION_KINDS, sid,
+    rows = prepared.fetchall(_PROFILE_SQL, [
         *visible_records_params(sid, levels=bound.levels, entries=bound.entries, today=today),
-    ]) or (None, None, None)
+        sid, reader.agency_id if by_authorization else None, today, today, subject.kind in ORGANIZATION_KINDS, sid,
+    ])
+    auth_json, relations_json = rows[0][1:3]  # the first row: the authorisation and the relations, decoded
     vis = bound
     if by_authorization:
-        auth = orjson.loads(auth_json) if auth_json else None
-        vis = visibility(reader, sid, today=today, authorization=(auth[0], auth[1]) if auth else None)
+        vis = visibility(reader, sid, today=today, authorization=(auth_json[0], auth_json[1]) if auth_json else None)
     full = sees_full_identity(vis)
     relations = [_relation_view(role, name, kind, uscc, full=full)
-                 for role, name, kind, uscc in (orjson.loads(relations_json) if relations_json else ())]
+                 for role, name, kind, uscc in relations_json or ()]
     if _within(vis, bound):
-        records = [r for r in records_from_json(records_json, full_identity=full)
+        records = [r for r in records_from_rows((row[3:] for row in rows[1:]), full_identity=full)
                    if vis.allows(r.open_level, r.entry_code)]
     else:  # never for the readers there are (an organisation's visibility is within an authorisation's)
         records = visible_records(sid, levels=vis.levels, entries=vis.entries, today=today, full_identity=full)
