@@ -33,7 +33,8 @@ def test_a_statement_is_prepared_once_per_session_then_executed_by_name() -> Non
     held = _session_statements("/* once */")
     assert len(held) == 1
     text, runs = held[0]
-    assert "$1::int + 1, $2::text" in text and "$3" in text
+    assert "$1::int + 1, $2::text" in text
+    assert "$3" in text
     assert runs == 3
 
 

@@ -12,7 +12,7 @@ _SLOT = "0000000000000000"  # a verification code's shape: what ``reverse`` sees
 
 
 @lru_cache(maxsize=64)
-def _verify_path(script_prefix: str, urlconf: object) -> tuple[str, str]:
+def _verify_path(script_prefix: str, urlconf: str) -> tuple[str, str]:
     """The verify page's path around its code, once per script prefix and URL configuration
     (``reverse`` walks the URL patterns on every call; every report prints this link)."""
     path = reverse("reports:verify_code", args=[_SLOT], urlconf=urlconf)
@@ -24,7 +24,7 @@ def verify_url(request: HttpRequest, code: str) -> str:
     """Absolute URL of the verify page of ``code``: ``PUBCREDIT_PUBLIC_URL`` (the platform's public
     address, optional) when set, else the address the request came in on."""
     if code.replace("-", "").isalnum() and code.isascii():  # a formatted code: nothing to quote
-        head, tail = _verify_path(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+        head, tail = _verify_path(get_script_prefix(), str(get_urlconf() or settings.ROOT_URLCONF))
         path = f"{head}{code}{tail}"
     else:
         path = reverse("reports:verify_code", args=[code])
