@@ -23,8 +23,9 @@ def _verify_path(script_prefix: str, urlconf: str) -> tuple[str, str]:
 def verify_url(request: HttpRequest, code: str) -> str:
     """Absolute URL of the verify page of ``code``: ``PUBCREDIT_PUBLIC_URL`` (the platform's public
     address, optional) when set, else the address the request came in on."""
-    if code.replace("-", "").isalnum() and code.isascii():  # a formatted code: nothing to quote
-        head, tail = _verify_path(get_script_prefix(), str(get_urlconf() or settings.ROOT_URLCONF))
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    if isinstance(urlconf, str) and code.replace("-", "").isalnum() and code.isascii():  # nothing to quote
+        head, tail = _verify_path(get_script_prefix(), urlconf)
         path = f"{head}{code}{tail}"
     else:
         path = reverse("reports:verify_code", args=[code])
