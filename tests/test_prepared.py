@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import date
 
 import pytest
@@ -42,10 +44,13 @@ def test_a_statement_is_prepared_once_per_session_then_executed_by_name() -> Non
 def test_a_new_connection_prepares_again() -> None:
     sql = "SELECT %s::int + 1 /* reconnect */"
     assert prepared.fetchone(sql, [1]) == (2,)
+    first = weakref.ref(connection.connection)
     connection.close()
     assert _session_statements("/* reconnect */") == []  # a new session holds nothing yet
     assert prepared.fetchone(sql, [2]) == (3,)
     assert [runs for _, runs in _session_statements("/* reconnect */")] == [1]
+    gc.collect()
+    assert first() is None  # the closed connection is not kept alive by the statement cursor
 
 
 def test_values_travel_apart_from_the_sql() -> None:

@@ -25,7 +25,6 @@ import time
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import orjson
 import psycopg
@@ -46,18 +45,20 @@ class _OrjsonLoader(Loader):
         return orjson.loads(data)
 
 
-# One cursor per driver connection, reused: a statement's rows are always read whole before the next.
-_CURSORS: WeakKeyDictionary[psycopg.Connection[Any], psycopg.Cursor[Row]] = WeakKeyDictionary()
+_CURSOR_ATTRIBUTE = "_pubcredit_prepared_cursor"
 
 
-def _cursor(conn: psycopg.Connection[Any]) -> psycopg.Cursor[Row]:
-    cursor = _CURSORS.get(conn)
-    if cursor is None or cursor.closed:
+def _cursor(db: Any) -> psycopg.Cursor[Row]:
+    """The server-binding cursor of Django's connection wrapper ``db``: one per driver connection,
+    reused (a statement's rows are always read whole before the next). Kept on the wrapper, so a
+    closed connection's cursor goes with it when the wrapper connects again."""
+    cursor: psycopg.Cursor[Row] | None = getattr(db, _CURSOR_ATTRIBUTE, None)
+    if cursor is None or cursor.closed or cursor.connection is not db.connection:
         # A plain psycopg cursor binds on the server; Django's own cursors bind on the client.
-        cursor = psycopg.Cursor(conn)
+        cursor = psycopg.Cursor(db.connection)
         for name in ("json", "jsonb"):
             cursor.adapters.register_loader(name, _OrjsonLoader)
-        _CURSORS[conn] = cursor
+        setattr(db, _CURSOR_ATTRIBUTE, cursor)
     return cursor
 
 
@@ -80,7 +81,7 @@ def _run(sql: str, params: Sequence[Any], *, using: str) -> psycopg.Cursor[Row]:
     started = time.monotonic()
     try:
         with db.wrap_database_errors:
-            return _cursor(db.connection).execute(sql, params, prepare=prepare)
+            return _cursor(db).execute(sql, params, prepare=prepare)
     finally:
         if db.queries_logged:
             db.queries_log.append({"sql": f"{sql.strip()} /* {'prepared' if prepare else 'bound'}: {list(params)!r} */",
