@@ -71,3 +71,38 @@ def test_the_subject_search_in_the_back_office_matches_part_of_a_name_or_the_who
     # 17 digits and a check character: a resident ID number or a USCC; both are looked up
     assert listed(digits.uscc or "") == {"杭州数字代码有限公司"}
     assert listed(pii.decrypt_resident_id(bytes(person.resident_id_enc or b""))) == {"王后台"}
+
+
+def test_the_records_search_in_the_back_office_finds_a_whole_key_or_a_subjects_records_by_index() -> None:
+    from pubcredit.collection.models import Record
+    from tests.factories import collection as rf
+    from tests.factories.catalog import PublishedVersionFactory
+
+    version = PublishedVersionFactory(open_level="public")
+    company, other = f.org(name="杭州记录检索有限公司"), f.org(name="杭州另一家有限公司")
+    wanted = rf.record(company, version, data={"CF_WSH": "杭检罚〔2025〕77号", "CF_SY": "事实"})
+    rf.record(company, version, data={"CF_WSH": "杭检罚〔2025〕78号", "CF_SY": "事实"})
+    rf.record(other, version, data={"CF_WSH": "杭检罚〔2025〕770号", "CF_SY": "事实"})
+    client = verified_client(make_user("operator", superuser=True))
+
+    def listed(q: str) -> set[str]:
+        html = client.get("/admin/collection/record/", {"q": q}).content.decode()
+        return {r.natural_key for r in Record.objects.all() if f">{r.natural_key}<" in html}
+
+    assert listed("杭检罚〔2025〕77号") == {wanted.natural_key}  # whole key: not 770
+    assert listed(" 杭检罚〔2025〕77号 ") == {wanted.natural_key}
+    assert listed("杭检罚") == set()  # a part of a key is not searched (it read the whole table)
+    assert listed(company.uscc or "") == {"杭检罚〔2025〕77号", "杭检罚〔2025〕78号"}
+    assert listed((company.uscc or "").lower()) == {"杭检罚〔2025〕77号", "杭检罚〔2025〕78号"}
+    assert "输入完整的记录编号" in client.get("/admin/collection/record/").content.decode()
+    # The matching ids are found through indexes, never by reading the table.
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/admin/collection/record/", {"q": "杭检罚〔2025〕77号"})
+    finding = [q["sql"] for q in captured.captured_queries
+               if 'FROM "collection_record"' in q["sql"] and '"natural_key" =' in q["sql"]]
+    assert len(finding) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny test table: ask whether an index *can* serve it
+        cursor.execute("EXPLAIN " + finding[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "record_version_unique" in plan
