@@ -51,3 +51,40 @@ def test_log_and_checkpoints_are_read_only(admin_client: Client) -> None:
                              ).status_code == 403
     assert AuditEntry.objects.count() - logins_before == 4
     assert Checkpoint.objects.count() == 1
+
+
+def test_the_log_is_searched_by_whole_actor_event_or_object_id_through_indexes(admin_client: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.record_event("catalog:version:published", actor="dept:330100-SJJG", object_type="catalog_version",
+                          object_id="4711")
+    services.record_event("access:query", actor="agency:12", object_type="query_log", object_id="88")
+    services.record_event("access:query", actor="agency:120", object_type="query_log", object_id="4711")
+    url = reverse("admin:audit_auditentry_changelist")
+
+    def found(q: str) -> set[tuple[str, str]]:
+        res = admin_client.get(url, {"q": q})
+        assert res.status_code == 200
+        ids = [e.pk for e in AuditEntry.objects.exclude(event__startswith="access:login")]
+        html = res.content.decode()
+        return {(e.actor, e.object_id) for e in AuditEntry.objects.filter(pk__in=ids)
+                if reverse("admin:audit_auditentry_change", args=[e.pk]) in html}
+
+    assert found("agency:12") == {("agency:12", "88")}  # whole actor: not agency:120
+    assert found(" agency:12 ") == {("agency:12", "88")}
+    assert found("agency") == set()  # a part of an actor is not searched (it read the whole log)
+    assert found("access:query") == {("agency:12", "88"), ("agency:120", "4711")}
+    assert found("4711") == {("dept:330100-SJJG", "4711"), ("agency:120", "4711")}  # any object type
+    assert "输入完整的操作人" in admin_client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as captured:
+        admin_client.get(url, {"q": "access:query"})
+    finding = [q["sql"] for q in captured.captured_queries
+               if 'FROM "audit_auditentry"' in q["sql"] and '"actor" = ' in q["sql"]]
+    assert len(finding) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny test table: ask whether indexes *can* serve it
+        cursor.execute("EXPLAIN " + finding[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    for index in ("audit_entry_actor", "audit_entry_event", "audit_entry_object"):
+        assert index in plan

@@ -58,6 +58,9 @@ class AuditEntry(models.Model):
             models.Index(fields=["subject_id", "at"], condition=models.Q(subject_id__isnull=False),
                          name="audit_entry_subject"),
             models.Index(fields=["object_type", "object_id"], name="audit_entry_object"),
+            # The back-office finds an actor's or an event's entries, newest first, by these.
+            models.Index(fields=["actor", "id"], name="audit_entry_actor"),
+            models.Index(fields=["event", "id"], name="audit_entry_event"),
         ]
         constraints = [
             models.CheckConstraint(name="audit_entry_event_code",
