@@ -34,7 +34,8 @@ class AuditEntryAdmin(CappedCountAdmin, ReadOnlyAdmin, _EntryAdmin):
                     "subject_id")
     list_filter = ("channel", "actor_role", ("sealed_at", admin.EmptyFieldListFilter))
     search_fields = ("=event", "=actor", "=object_id")
-    search_help_text = _("输入完整的操作人（如 dept:330100-SCJG、agency:12）、事件代码（如 access:query）或对象编号。")
+    search_help_text = _("输入完整的操作人（如 user:operator、dept:hz-scjgj、agency:12）、"
+                         "事件代码（如 access:query）或对象编号。")
     date_hierarchy = "at"
     fields = ("id", "at", "actor", "actor_role", "event", "object_type", "object_id", "subject_id", "channel",
               "data_pretty", "seq", "prev_hash", "entry_hash", "sealed_at")
