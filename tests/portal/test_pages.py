@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 
@@ -118,3 +120,43 @@ def test_english_is_available(client: Client) -> None:
     res = client.get("/", headers={"accept-language": "en"})
     assert res.status_code == 200
     assert 'lang="en"' in res.content.decode()
+
+
+def test_home_counts_exactly_until_the_planner_expects_many_rows_then_shows_a_marked_estimate(
+        client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pubcredit.subjects import queries
+
+    for i in range(3):
+        f.org(name=f"杭州估算测试{i}有限公司")
+    res = client.get("/")
+    assert res.context["counts"]["organizations"] == 3
+    assert res.context["counts"]["approximate"] == []
+    assert "约" not in res.content.decode().split("平台数据")[1].split("</div>\n</div>")[0]
+
+    cache.clear()
+    monkeypatch.setattr(queries, "EXACT_COUNT_UP_TO", -1)  # every table counts as large
+    monkeypatch.setattr(queries, "_planner_rows", lambda qs: 51_234_567)
+    with CaptureQueriesContext(connection) as captured:
+        res = client.get("/")
+    assert not [q for q in captured.captured_queries if "COUNT(*)" in q["sql"].upper()]  # nothing counted
+    counts = res.context["counts"]
+    assert (counts["organizations"], counts["persons"], counts["records"]) == (51_200_000,) * 3
+    assert sorted(counts["approximate"]) == ["organizations", "persons", "records"]
+    assert re.search(r"<b>约51\D?200\D?000</b>", res.content.decode())
+
+
+def test_the_planner_estimate_is_read_without_counting() -> None:
+    from pubcredit.subjects import queries
+    from pubcredit.subjects.models import Subject
+
+    for i in range(4):
+        f.org(name=f"杭州计划估算{i}有限公司")
+    assert queries._planner_rows(Subject.objects.all()) >= 1
+    assert queries.figure(Subject.objects.all()) == (4, False)
+    assert queries._rounded(51_234_567) == 51_200_000
+    assert queries._rounded(99_950) == 100_000
+    assert queries._rounded(999) == 999

@@ -165,8 +165,9 @@ VISIBLE_RECORDS_ORDER = "decision_date DESC, id DESC"
 RECORD_COLUMNS = 12
 
 
-def count_records() -> int:
-    return Record.objects.filter(status=RecordStatus.ACTIVE).count()
+def active_records() -> QuerySet[Record]:
+    """Every active record (the current version of each, not revoked)."""
+    return Record.objects.filter(status=RecordStatus.ACTIVE)
 
 
 # --- batches -------------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from pubcredit.textinput import storable
 COUNTS_CACHE_SECONDS = 300
 
 
-def _counts() -> dict[str, int]:
-    counts: dict[str, int] | None = cache.get("portal:counts")
+def _counts() -> dict[str, Any]:
+    counts: dict[str, Any] | None = cache.get("portal:counts")
     if counts is None:
         counts = queries.platform_counts()
         counts["entries"] = len(catalog_queries.published_catalog())

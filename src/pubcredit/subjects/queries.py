@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -465,11 +466,44 @@ def _count_matches(inner: str, params: Sequence[Any]) -> int:
     return int(row[0]) if row else 0
 
 
-def platform_counts() -> dict[str, int]:
-    from pubcredit.collection.queries import count_records
+#: Up to this many rows (by the planner's estimate) the home page counts exactly; above, it shows
+#: the estimate, rounded and marked 约 — a count(*) of tens of millions of rows takes seconds.
+EXACT_COUNT_UP_TO = 200_000
 
-    return {
-        "organizations": Subject.objects.filter(kind__in=ORGANIZATION_KINDS).count(),
-        "persons": Subject.objects.filter(kind=SubjectKind.NATURAL_PERSON).count(),
-        "records": count_records(),
-    }
+
+def _planner_rows(qs: QuerySet[Any]) -> int:
+    """PostgreSQL's estimate of the rows ``qs`` returns (from its statistics: nothing is read)."""
+    plan = json.loads(qs.explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _rounded(n: int) -> int:
+    """``n`` to three significant figures (51,234,567 → 51,200,000)."""
+    if n < 1000:
+        return n
+    step = int(10 ** (len(str(n)) - 3))
+    return (n + step // 2) // step * step
+
+
+def figure(qs: QuerySet[Any]) -> tuple[int, bool]:
+    """How many rows ``qs`` has, and whether that is an estimate: exact up to ``EXACT_COUNT_UP_TO``
+    rows as the planner expects them, else its estimate rounded to three significant figures."""
+    estimate = _planner_rows(qs)
+    if estimate <= EXACT_COUNT_UP_TO:
+        return qs.count(), False
+    return _rounded(estimate), True
+
+
+def platform_counts() -> dict[str, Any]:
+    """The home page's figures: organisations, persons, active records (exact, or estimated at a
+    city's size: ``figure``); ``approximate`` names those that are estimates."""
+    from pubcredit.collection.queries import active_records
+
+    counts: dict[str, Any] = {"approximate": []}
+    for name, qs in (("organizations", Subject.objects.filter(kind__in=ORGANIZATION_KINDS)),
+                     ("persons", Subject.objects.filter(kind=SubjectKind.NATURAL_PERSON)),
+                     ("records", active_records())):
+        counts[name], estimated = figure(qs)
+        if estimated:
+            counts["approximate"].append(name)
+    return counts
