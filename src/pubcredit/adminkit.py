@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -49,6 +49,19 @@ class CappedCountPaginator(Paginator):  # type: ignore[type-arg]
         found = rows[: COUNT_CAP + 1].count()
         self.capped = found > COUNT_CAP
         return min(found, COUNT_CAP)
+
+
+def search_by_ids(queryset: QuerySet[Any], match: Q) -> tuple[QuerySet[Any], bool]:
+    """A back-office search's answer: the rows of ``queryset`` among those ``match`` finds.
+
+    ``match`` should be index-served conditions (exact keys, codes). Their ids are found first,
+    unordered and capped like the list's count: given the list's ORDER BY and LIMIT instead, the
+    planner may walk the primary or time index backwards through the whole table, filtering.
+    The result is ``get_search_results``' pair (no duplicates to remove).
+    """
+    manager = queryset.model._default_manager
+    ids = list(manager.filter(match).order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+    return queryset.filter(pk__in=ids), False
 
 
 class CappedCountAdmin:

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from pubcredit.adminkit import COUNT_CAP, CappedCountAdmin, ReadOnlyAdmin
+from pubcredit.adminkit import CappedCountAdmin, ReadOnlyAdmin, search_by_ids
 from pubcredit.audit.models import AuditEntry, Checkpoint
 from pubcredit.audit.rules import EVENT_PATTERN
 
@@ -44,8 +44,8 @@ class AuditEntryAdmin(CappedCountAdmin, ReadOnlyAdmin, _EntryAdmin):
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[AuditEntry],
                            search_term: str) -> tuple[QuerySet[AuditEntry], bool]:
         """Entries whose actor, event code or object id is exactly the term, each found through an
-        index ((actor, id), (event, id), (object type, object id) for every type there is), ids first,
-        unordered and capped like the list's count. A contains-search of the actor read the whole
+        index ((actor, id), (event, id), (object type, object id) for every type there is), ids first
+        (``adminkit.search_by_ids``). A contains-search of the actor read the whole
         log on every search; the log only grows."""
         term = search_term.strip()
         if not term:
@@ -53,8 +53,7 @@ class AuditEntryAdmin(CappedCountAdmin, ReadOnlyAdmin, _EntryAdmin):
         match = Q(actor=term) | Q(object_type__in=_object_types(), object_id=term)
         if EVENT_PATTERN.match(term):
             match |= Q(event=term)
-        ids = list(AuditEntry.objects.filter(match).order_by().values_list("id", flat=True)[: COUNT_CAP + 1])
-        return queryset.filter(id__in=ids), False
+        return search_by_ids(queryset, match)
 
     @admin.display(description=_("内容"))
     def data_pretty(self, obj: AuditEntry) -> SafeString:

@@ -12,11 +12,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from pubcredit.adminkit import COUNT_CAP, CappedCountAdmin, ReadOnlyAdmin
+from pubcredit.adminkit import CappedCountAdmin, ReadOnlyAdmin, search_by_ids
 from pubcredit.catalog.models import CatalogEntry
 from pubcredit.collection.models import Batch, BatchRejection, Consent, NameReview, Record
-from pubcredit.subjects import pii
-from pubcredit.subjects.models import Subject
+from pubcredit.subjects import queries as subject_queries
 
 if TYPE_CHECKING:
     _BatchAdmin = admin.ModelAdmin[Batch]
@@ -79,19 +78,17 @@ class RecordAdmin(CappedCountAdmin, ReadOnlyAdmin, _RecordAdmin):
 
         A part of a key is not searched: ``natural_key`` contains-search read every record of the
         table on each search (seconds at a city's size). The matching ids are found first, without
-        order (an ordered, limited search walked the primary key backwards through the whole table).
+        order (``adminkit.search_by_ids``).
         """
         term = search_term.strip()
         if not term:
             return queryset, False
         # Every entry's id: the (entry, key, version) index then finds a key whatever its entry.
         match = Q(entry_id__in=list(CatalogEntry.objects.values_list("id", flat=True)), natural_key=term)
-        code = term.upper()
-        if len(code) == 18:
-            subjects = Subject.objects.filter(Q(uscc=code) | Q(resident_id_hash=pii.resident_id_hash(code)))
-            match |= Q(subject_id__in=list(subjects.values_list("id", flat=True)))
-        ids = list(Record.objects.filter(match).order_by().values_list("id", flat=True)[: COUNT_CAP + 1])
-        return queryset.filter(id__in=ids), False
+        subject_ids = subject_queries.subject_ids_for_code(term)
+        if subject_ids:
+            match |= Q(subject_id__in=subject_ids)
+        return search_by_ids(queryset, match)
 
 
 @admin.register(Consent)

@@ -9,11 +9,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from pubcredit.adminkit import COUNT_CAP, CappedCountAdmin
+from pubcredit.adminkit import CappedCountAdmin, search_by_ids
 from pubcredit.reports import rules
 from pubcredit.reports.models import IssuedReport
-from pubcredit.subjects import pii
-from pubcredit.subjects.models import Subject
+from pubcredit.subjects import queries as subject_queries
 
 
 @admin.register(IssuedReport)
@@ -37,14 +36,10 @@ class IssuedReportAdmin(CappedCountAdmin, admin.ModelAdmin):  # type: ignore[typ
         code = rules.normalize_verification_code(term)
         if code is not None:
             match |= Q(code=code)
-        subject_code = term.upper()
-        if len(subject_code) == 18:
-            subjects = Subject.objects.filter(Q(uscc=subject_code) |
-                                              Q(resident_id_hash=pii.resident_id_hash(subject_code)))
-            match |= Q(subject_id__in=list(subjects.values_list("id", flat=True)))
-        # Ids first, unordered: ordered and limited, the planner may walk the time index backwards instead.
-        ids = list(IssuedReport.objects.filter(match).order_by().values_list("id", flat=True)[: COUNT_CAP + 1])
-        return queryset.filter(id__in=ids), False
+        subject_ids = subject_queries.subject_ids_for_code(term)
+        if subject_ids:
+            match |= Q(subject_id__in=subject_ids)
+        return search_by_ids(queryset, match)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -80,6 +80,17 @@ def subject_by_code(raw: str) -> Subject:
     return found
 
 
+def subject_ids_for_code(raw: str) -> list[int]:
+    """The ids of subjects whose USCC or resident ID number is ``raw`` (case and spaces aside), for
+    searches that take any text (the back-office): no check characters verified, both unique
+    indexes asked — a USCC may have 17 leading digits like a resident ID number."""
+    code = (raw or "").strip().upper()
+    if len(code) != 18:
+        return []
+    found = Subject.objects.filter(Q(uscc=code) | Q(resident_id_hash=pii.resident_id_hash(code)))
+    return list(found.values_list("id", flat=True))
+
+
 @cache
 def _subject_select() -> tuple[str, list[str]]:
     concrete = list(Subject._meta.concrete_fields)
