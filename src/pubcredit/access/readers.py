@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.http import HttpRequest
@@ -27,6 +27,9 @@ from pubcredit import prepared
 from pubcredit.catalog.models import OpenLevel
 from pubcredit.errors import InvalidInput, NotFound, NotPermitted
 from pubcredit.textinput import one_line
+
+if TYPE_CHECKING:
+    from pubcredit.access.tokens import TokenOwner
 
 PUBLIC_LEVEL = OpenLevel.PUBLIC.value
 ALL_LEVELS = frozenset(OpenLevel.values)
@@ -169,24 +172,38 @@ def _user_reader(user: object, *, channel: str, matter: str, purpose: str) -> Re
     )
 
 
+def edge_parameters(request: HttpRequest) -> tuple[str, str, str | None]:
+    """What a request says about its reader, checked in this order: ``matter`` and ``purpose`` from
+    the query string (officers naming their matter; InvalidInput for a NUL), then the API token of
+    an ``Authorization: Bearer`` header (None without the header; NotPermitted for another scheme)."""
+    matter = one_line(request.GET.get("matter"), field="matter")[:60]
+    purpose = one_line(request.GET.get("purpose"), field="purpose")[:200]
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return matter, purpose, None
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer":
+        raise NotPermitted("Authorization 头应为 Bearer 令牌")
+    return matter, purpose, secret.strip()
+
+
+def reader_for_owner(owner: TokenOwner, *, matter: str, purpose: str, channel: str) -> Reader:
+    """The reader an authenticated API token speaks for: a department's officer, or an organisation."""
+    if owner.department_id is not None:
+        return Reader(kind="officer", name=f"dept:{owner.department_code}", department_id=owner.department_id,
+                      matter=matter, purpose=purpose, channel=channel)
+    return Reader(kind="agency", name=f"agency:{owner.agency_id}", agency_id=owner.agency_id, purpose=purpose,
+                  channel=channel, agency_name=owner.agency_name)
+
+
 def reader_for_request(request: HttpRequest, *, channel: str) -> Reader:
     """Build the reader from a request: an API token (``Authorization: Bearer``), else the session.
 
     ``matter`` and ``purpose`` come from the query string (officers naming their matter).
     """
-    matter = one_line(request.GET.get("matter"), field="matter")[:60]
-    purpose = one_line(request.GET.get("purpose"), field="purpose")[:200]
-    header = request.headers.get("Authorization", "")
-    if header:
+    matter, purpose, secret = edge_parameters(request)
+    if secret is not None:
         from pubcredit.access import tokens
 
-        scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer":
-            raise NotPermitted("Authorization 头应为 Bearer 令牌")
-        owner = tokens.authenticate(secret.strip())
-        if owner.department_id is not None:
-            return Reader(kind="officer", name=f"dept:{owner.department_code}", department_id=owner.department_id,
-                          matter=matter, purpose=purpose, channel=channel)
-        return Reader(kind="agency", name=f"agency:{owner.agency_id}", agency_id=owner.agency_id, purpose=purpose,
-                      channel=channel, agency_name=owner.agency_name)
+        return reader_for_owner(tokens.authenticate(secret), matter=matter, purpose=purpose, channel=channel)
     return _user_reader(getattr(request, "user", None), channel=channel, matter=matter, purpose=purpose)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -84,7 +86,9 @@ class TokenOwner:
 
 # One statement per request: the token, its owner's code or name, and whether the last-used stamp
 # is due (older than LAST_USED_EVERY seconds); revocation is read on every request, never cached.
-_AUTHENTICATE_SQL = """
+# Parameters: LAST_USED_EVERY, the token's digest (``token_digest``). Its row (AUTHENTICATE_COLUMNS
+# columns) is what ``owner_of`` takes; a caller may read it along with other things.
+AUTHENTICATE_SQL = """
     SELECT t.id, t.revoked_at IS NOT NULL, t.department_id, d.code, t.agency_id, s.name,
            t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => %s)
     FROM access_apitoken t
@@ -92,7 +96,27 @@ _AUTHENTICATE_SQL = """
     LEFT JOIN subjects_subject s ON s.id = t.agency_id
     WHERE t.digest = %s
 """
+AUTHENTICATE_COLUMNS = 7
 LAST_USED_EVERY = 60  # seconds: the last-used stamp is written at most once a minute per token
+
+
+def token_digest(secret: str) -> str:
+    """The stored digest of a presented token; NotPermitted for what cannot be a token."""
+    if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        raise NotPermitted("接口令牌无效")
+    return _digest(secret)
+
+
+def owner_of(row: Sequence[Any] | None) -> TokenOwner:
+    """The owner of the token whose ``AUTHENTICATE_SQL`` row this is (None: no such token);
+    NotPermitted if unknown or revoked. Updates the last-used stamp when it is due."""
+    if row is None or row[0] is None or row[1]:
+        raise NotPermitted("接口令牌无效或已吊销")
+    token_id, _revoked, department_id, department_code, agency_id, agency_name, stale = row
+    if stale:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
+    return TokenOwner(token_id=token_id, department_id=department_id, department_code=department_code or "",
+                      agency_id=agency_id, agency_name=agency_name or "")
 
 
 def authenticate(secret: str) -> TokenOwner:
@@ -100,13 +124,4 @@ def authenticate(secret: str) -> TokenOwner:
 
     One query; the last-used stamp is updated only when it is more than a minute old.
     """
-    if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
-        raise NotPermitted("接口令牌无效")
-    row = prepared.fetchone(_AUTHENTICATE_SQL, [LAST_USED_EVERY, _digest(secret)])
-    if row is None or row[1]:
-        raise NotPermitted("接口令牌无效或已吊销")
-    token_id, _revoked, department_id, department_code, agency_id, agency_name, stale = row
-    if stale:
-        ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
-    return TokenOwner(token_id=token_id, department_id=department_id, department_code=department_code or "",
-                      agency_id=agency_id, agency_name=agency_name or "")
+    return owner_of(prepared.fetchone(AUTHENTICATE_SQL, [LAST_USED_EVERY, token_digest(secret)]))

@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from ninja.renderers import JSONRenderer
 
-from pubcredit.access.readers import reader_for_request
 from pubcredit.reports import queries, services
 from pubcredit.reports.links import verify_url
 from pubcredit.reports.schemas import (
@@ -70,8 +69,7 @@ def _pdf(request: HttpRequest, issued: services.Issued, filename: str) -> HttpRe
                  "digest of the canonical JSON of `content`, Ed25519 signature. " + _WHO),
 )
 def report_json(request: HttpRequest, code: str) -> HttpResponse:
-    reader = reader_for_request(request, channel="api")
-    subject = subject_queries.subject_by_code(code)
+    reader, subject = subject_queries.reader_and_subject(request, code, channel="api")
     issued = services.issue_report(subject, reader=reader)
     return _json(request, issued, f"/api/v1/subjects/{code}/report.pdf")
 
@@ -82,14 +80,12 @@ def report_json(request: HttpRequest, code: str) -> HttpResponse:
     description="The same report as `/report`, as an A4 PDF with page numbers, verification code and QR code. " + _WHO,
 )
 def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    reader = reader_for_request(request, channel="api")
-    subject = subject_queries.subject_by_code(code)
+    reader, subject = subject_queries.reader_and_subject(request, code, channel="api")
     return _pdf(request, services.issue_report(subject, reader=reader), "credit-report")
 
 
 def _special(request: HttpRequest, code: str, params: SpecialParams) -> services.Issued:
-    reader = reader_for_request(request, channel="api")
-    subject = subject_queries.subject_by_code(code)
+    reader, subject = subject_queries.reader_and_subject(request, code, channel="api")
     return services.issue_special_report(subject, reader=reader, date_from=params.date_from, date_to=params.date_to,
                                          classes=params.classes)
 

@@ -9,7 +9,6 @@ from django.http import HttpRequest
 from ninja import Router
 
 from pubcredit.access import queries as access_queries
-from pubcredit.access.readers import reader_for_request
 from pubcredit.access.schemas import QueryLogPage
 from pubcredit.subjects import queries
 from pubcredit.subjects.schemas import ErrorOut, SubjectDetailOut
@@ -29,8 +28,7 @@ router = Router()
     ),
 )
 def get_subject(request: HttpRequest, code: str) -> dict[str, Any]:
-    reader = reader_for_request(request, channel="api")
-    subject = queries.subject_by_code(code)
+    reader, subject = queries.reader_and_subject(request, code, channel="api")
     prof = queries.profile(subject, reader=reader)
     out = {k: v for k, v in asdict(prof.subject).items() if k != "ref"}
     out["relations"] = [asdict(r) for r in prof.relations]
@@ -48,8 +46,7 @@ def get_subject(request: HttpRequest, code: str) -> dict[str, Any]:
                 "Only for the subject itself (logged in) and supervisors.",
 )
 def query_log(request: HttpRequest, code: str, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-    reader = reader_for_request(request, channel="api")
-    subject = queries.subject_by_code(code)
+    reader, subject = queries.reader_and_subject(request, code, channel="api")
     rows = access_queries.query_log_for(subject.pk, reader=reader)
     limit = max(1, min(limit, 500))
     offset = max(0, min(offset, 2**31))  # beyond any log; PostgreSQL's OFFSET is a bigint
