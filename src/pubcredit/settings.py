@@ -56,7 +56,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "django.contrib.postgres",
     "ninja",  # serves Swagger UI from its own static files (no CDN; fits the CSP)
     "pubcredit.access",

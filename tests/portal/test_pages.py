@@ -146,7 +146,7 @@ def test_home_counts_exactly_until_the_planner_expects_many_rows_then_shows_a_ma
     counts = res.context["counts"]
     assert (counts["organizations"], counts["persons"], counts["records"]) == (51_200_000,) * 3
     assert sorted(counts["approximate"]) == ["organizations", "persons", "records"]
-    assert re.search(r"<b>约51\D?200\D?000</b>", res.content.decode())
+    assert "<b>约51,200,000</b>" in res.content.decode()  # grouped in threes, in Chinese too
 
 
 def test_the_planner_estimate_is_read_without_counting() -> None:
@@ -160,3 +160,28 @@ def test_the_planner_estimate_is_read_without_counting() -> None:
     assert queries._rounded(51_234_567) == 51_200_000
     assert queries._rounded(99_950) == 100_000
     assert queries._rounded(999) == 999
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (0, "0"), (999, "999"), (1000, "1,000"), (60000, "60,000"), (51_200_000, "51,200,000"), (-1234, "-1,234"),
+    ("12345", "12,345"), (None, ""), ("—", "—"),
+])
+def test_figures_are_grouped_in_threes_in_every_language(value: object, shown: str) -> None:
+    from django.utils import translation
+
+    from pubcredit.portal.templatetags.portal_format import grouped
+
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert grouped(value) == shown
+
+
+def test_home_figures_are_grouped_on_the_page(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.cache import cache
+
+    from pubcredit.subjects import queries
+
+    cache.clear()
+    monkeypatch.setattr(queries, "figure", lambda qs: (60_000, False))
+    page = client.get("/").content.decode()
+    assert page.count("<b>60,000</b>") == 3  # organisations, persons, records
