@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,6 +17,7 @@ from pubcredit.catalog.models import Department
 from pubcredit.collection.models import Batch, Record
 from tests.access.helpers import login_verified
 from tests.collection.conftest import PENALTY, penalty_row
+from tests.collection.test_readers_limits import HEADER_ROW, hand_built_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -251,3 +253,17 @@ def test_a_row_that_is_not_an_object_is_rejected_as_that_row(bearer: dict[str, s
     body = res.json()
     assert (body["accepted"], body["rejected"]) == (1, 1)
     assert body["rejections"][0]["row_number"] == 2
+
+
+def test_an_excel_bomb_is_400_naming_the_file_and_writes_nothing(bearer: dict[str, str], tmp_path: Path) -> None:
+    """A 20 kB workbook whose shared strings unpack to 20 MB: refused before it is parsed."""
+    path = hand_built_workbook(tmp_path / "bomb.xlsx", rows=HEADER_ROW,
+                     strings="<si><t>CF_WSH</t></si><si><t>" + "A" * (20 * 1024 * 1024) + "</t></si>")
+    upload = SimpleUploadedFile("bomb.xlsx", path.read_bytes(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    res = Client().post(f"/api/v1/catalog/{PENALTY}/batches", {"file": upload}, headers=bearer)
+    assert res.status_code == 400, res.content
+    body = res.json()
+    assert (body["code"], body["field"]) == ("invalid", "file")
+    assert "压缩比异常" in body["message"]
+    assert not Batch.objects.exists()

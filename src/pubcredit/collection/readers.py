@@ -25,7 +25,9 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -39,6 +41,17 @@ Row = tuple[int, dict[str, Any]]
 #: Key carried by a row the reader could not split into columns; its value is the reason.
 ROW_PROBLEM = "\x00row_problem"
 
+#: The longest line (one row) a CSV or JSON Lines file may have, in characters: far above any
+#: catalog's row (a few kB), far below what would exhaust a worker's memory.
+MAX_LINE_CHARS = 1024 * 1024
+#: Limits of an Excel workbook, checked before it is parsed (a ZIP can expand a thousandfold):
+#: its parts' declared sizes when unpacked, their compression ratio, the shared-string part
+#: (which the Excel reader keeps in memory whole), and the first worksheet's shape.
+XLSX_MAX_UNPACKED = 2 * 1024**3
+XLSX_MAX_RATIO = 200  # Excel's own parts compress 5–20×; checked for parts above 1 MiB
+XLSX_MAX_SHARED_STRINGS = 128 * 1024**2
+XLSX_MAX_COLUMNS = 1024
+XLSX_MAX_ROWS = 1_048_576  # Excel's own limit
 SNIFF_BYTES = 64 * 1024
 #: An all-ASCII start says nothing about the encoding: read on (up to this much) to the first other byte.
 SNIFF_MAX = 8 * 1024 * 1024
@@ -171,8 +184,32 @@ def _blank_strings(cells: list[str]) -> bool:
     return not any(cells) or not "".join(cells).strip()
 
 
+class _LineTooLong(Exception):
+    """A CSV line longer than ``MAX_LINE_CHARS``."""
+
+
+def _lines(text: IO[str]) -> Iterator[str | None]:
+    """The lines of ``text`` (line ends kept), as iterating it would give them, except that a line
+    longer than ``MAX_LINE_CHARS`` is read to its end in bounded pieces, not kept, and comes out
+    as None: one line without a line break must not fill the worker's memory."""
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS and line[-1] not in "\r\n":
+            while (rest := text.readline(MAX_LINE_CHARS)) and rest[-1] not in "\r\n":
+                pass
+            yield None
+        else:
+            yield line
+
+
+def _too_long() -> str:
+    return f"超过 {MAX_LINE_CHARS:,} 个字符（一行即一条数据，不应有这么长）"
+
+
 def _csv_rows(text: IO[str], filename: str, encoding: str) -> tuple[list[str], Iterator[Row]]:
-    first_line = text.readline()
+    lines = _lines(text)
+    first_line = next(lines, "")
+    if first_line is None:
+        raise _bad(f"CSV 文件的第一行（表头）{_too_long()}")
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     try:
         header_cells = next(csv.reader([first_line], delimiter=delimiter), [])
@@ -182,7 +219,14 @@ def _csv_rows(text: IO[str], filename: str, encoding: str) -> tuple[list[str], I
         raise _bad("CSV 文件为空或第一行为空：第一行应为表头")
     header = _header(header_cells, "CSV 文件")
     width = len(header)
-    reader = csv.reader(text, delimiter=delimiter)
+
+    def checked_lines() -> Iterator[str]:
+        for line in lines:
+            if line is None:
+                raise _LineTooLong
+            yield line
+
+    reader = csv.reader(checked_lines(), delimiter=delimiter)
 
     def rows() -> Iterator[Row]:
         number = 0
@@ -195,6 +239,8 @@ def _csv_rows(text: IO[str], filename: str, encoding: str) -> tuple[list[str], I
                 raise _bad(f"第 {number + 1} 条数据附近无法按 {encoding.upper()} 解码（{exc.reason}）") from exc
             except csv.Error as exc:
                 raise _bad(f"第 {number + 1} 条数据 CSV 格式错误：{exc}") from exc
+            except _LineTooLong:
+                raise _bad(f"第 {number + 1} 条数据附近有一行{_too_long()}") from None
             number += 1
             if not cells or _blank_strings(cells):
                 continue
@@ -211,7 +257,12 @@ def _csv_rows(text: IO[str], filename: str, encoding: str) -> tuple[list[str], I
 
 
 def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
-    for number, line in enumerate(text, start=1):
+    for number, line in enumerate(_lines(text), start=1):
+        if line is None:
+            if number == 1:
+                raise _bad(f"不是有效的 JSON Lines 文件：第 1 行{_too_long()}")
+            yield number, {ROW_PROBLEM: f"该行{_too_long()}"}
+            continue
         if not line.strip():
             continue
         try:
@@ -242,6 +293,107 @@ def _cell(value: object) -> object:
     return value
 
 
+# What a damaged workbook raises from the ZIP or XML layers (xml's ParseError is a SyntaxError).
+_XLSX_ERRORS = (zipfile.BadZipFile, KeyError, OSError, IndexError, ValueError, TypeError, SyntaxError, EOFError,
+                AttributeError)
+
+
+def _check_xlsx(file: IO[bytes]) -> dict[str, int]:
+    """Refuse a workbook whose parts would unpack beyond the limits, or whose sheets hold rows
+    beyond them, before the Excel reader parses any of it (it parses every sheet on opening, and
+    keeps the shared strings whole). Returns each XML part's widest column, by part name.
+
+    The sizes are those the ZIP declares: Python's ``zipfile`` never unpacks more than that (and
+    fails on a part whose content does not match it)."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            parts = archive.infolist()
+            if sum(p.file_size for p in parts) > XLSX_MAX_UNPACKED:
+                raise _bad(f"Excel 工作簿解压后超过 {XLSX_MAX_UNPACKED // 1024**3} GB：请改用 CSV 上传")
+            for part in parts:
+                if part.file_size > 1024**2 and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
+                    raise _bad(f"Excel 工作簿的部件 {part.filename[:100]} 压缩比异常（解压后 {part.file_size:,} "
+                               f"字节，压缩后 {part.compress_size:,} 字节，超过 {XLSX_MAX_RATIO} 倍），"
+                               "疑为恶意构造的文件，已拒收")
+                if part.filename.lower().endswith("sharedstrings.xml") and part.file_size > XLSX_MAX_SHARED_STRINGS:
+                    raise _bad(f"Excel 工作簿的共享字符串表解压后超过 {XLSX_MAX_SHARED_STRINGS // 1024**2} MB："
+                               "请改用 CSV 上传")
+            widths: dict[str, int] = {}
+            for part in parts:  # every sheet: rows and cells appear in nothing else
+                name = part.filename.lower()
+                if name.endswith(".xml") and not name.endswith("sharedstrings.xml"):
+                    with archive.open(part) as stream:
+                        widths[part.filename] = _sheet_width(stream)
+            return widths
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
+        raise _bad(f"不是有效的 Excel 工作簿（.xlsx）：{exc.__class__.__name__}") from exc
+    finally:
+        file.seek(0)
+
+
+# A worksheet's row start tags (their attributes captured), cell start tags, and the column
+# letters of cells that name their place; any namespace prefix.
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])([^<>]*)>")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])")
+_CELL_COLUMN = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c\s[^<>]*?\br\s*=\s*["']([A-Za-z]+)""")
+_ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d+)""")
+_LONGEST_TAG = 64 * 1024
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _sheet_width(stream: IO[bytes]) -> int:
+    """The widest column a worksheet's XML uses, read as bytes in pieces (nothing is built; the
+    matching runs in the regular-expression engine, a Python step per row, not per cell);
+    InvalidInput when a row has more than ``XLSX_MAX_COLUMNS`` cells or columns, or a row number
+    is beyond Excel's ``XLSX_MAX_ROWS``. The Excel reader builds each row whole, and pads every
+    row to the width the sheet declares: one forged row could hold millions of cells."""
+    named = counted = cells = 0  # widest named column, most cells in a row, cells in this row
+    unnamed = False  # some cell does not name its column: the reader places it after the one before
+    tail = b""
+
+    def too_wide() -> InvalidInput:
+        return _bad(f"Excel 工作表有超过 {XLSX_MAX_COLUMNS} 列的行：请只保留目录规定的列后上传")
+
+    while chunk := stream.read(_BUFFER):
+        data = tail + chunk
+        cut = data.rfind(b"<")
+        body, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+        if len(tail) > _LONGEST_TAG:
+            raise _bad("Excel 工作表的内容格式异常（标签过长），已拒收")
+        position = total = 0
+        for row in _ROW_TAG.finditer(body):
+            found = len(_CELL_TAG.findall(body, position, row.start()))
+            cells, total = cells + found, total + found
+            if cells > XLSX_MAX_COLUMNS:
+                raise too_wide()
+            counted = max(counted, cells)
+            cells, position = 0, row.end()
+            number = _ROW_NUMBER.search(row.group(1))
+            if number is not None and (len(number.group(1)) > 7 or int(number.group(1)) > XLSX_MAX_ROWS):
+                raise _bad(f"Excel 工作表的行号超过 Excel 的上限 {XLSX_MAX_ROWS:,} 行，已拒收")
+        found = len(_CELL_TAG.findall(body, position))
+        cells, total = cells + found, total + found
+        if cells > XLSX_MAX_COLUMNS:
+            raise too_wide()
+        counted = max(counted, cells)
+        columns = _CELL_COLUMN.findall(body)
+        unnamed = unnamed or len(columns) < total
+        for letters in set(columns):
+            column = _column_number(letters) if len(letters) <= 3 else XLSX_MAX_COLUMNS + 1
+            if column > XLSX_MAX_COLUMNS:
+                raise too_wide()
+            named = max(named, column)
+    # Unnamed cells follow the cell before them: a row's last column is at most its widest named
+    # column plus its cell count (a bound, not a count: the extra columns read come back empty).
+    return named + counted if unnamed and named else max(named, counted)
+
+
 def _xlsx_source(file: IO[bytes], filename: str, digest: str, closer: Callable[[], None]) -> RowSource:
     try:
         from openpyxl import load_workbook
@@ -249,15 +401,26 @@ def _xlsx_source(file: IO[bytes], filename: str, digest: str, closer: Callable[[
     except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
         raise _bad("服务器未安装 Excel 读取组件（openpyxl），请改用 CSV") from exc
     try:
+        widths = _check_xlsx(file)
+    except InvalidInput:
+        closer()
+        raise
+    try:
         workbook = load_workbook(file, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        values = sheet.iter_rows(values_only=True)
+        # The widest column actually used, not what the sheet declares (a forged dimension would
+        # pad every row to it); openpyxl names the sheet's part without the leading slash.
+        width = widths.get(str(getattr(sheet, "_worksheet_path", "")).lstrip("/"))
+        values = sheet.iter_rows(values_only=True, max_col=width or None)
         header_cells: tuple[object, ...] = ()
         for cells in values:
             if not _blank(cells):
                 header_cells = cells
                 break
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, IndexError, ValueError) as exc:
+    except InvalidInput:
+        closer()
+        raise
+    except (InvalidFileException, *_XLSX_ERRORS) as exc:
         closer()
         raise _bad(f"不是有效的 Excel 工作簿（.xlsx）：{exc.__class__.__name__}") from exc
     if not header_cells:
@@ -265,16 +428,22 @@ def _xlsx_source(file: IO[bytes], filename: str, digest: str, closer: Callable[[
         closer()
         raise _bad("Excel 工作簿的第一个工作表为空：第一行应为表头")
     header = _header(["" if c is None else str(c) for c in header_cells], "Excel 工作表")
-    width = len(header)
+    columns = len(header)
 
     def rows() -> Iterator[Row]:
         number = 0
-        for cells in values:
+        while True:
+            try:
+                cells = next(values)
+            except StopIteration:
+                return
+            except _XLSX_ERRORS as exc:  # a part that is damaged further in than the header
+                raise _bad(f"Excel 工作表第 {number + 2} 行附近无法读取：{exc.__class__.__name__}") from exc
             number += 1
             if _blank(cells):
                 continue
-            if len(cells) > width and not _blank(cells[width:]):
-                yield number, {ROW_PROBLEM: f"该行第 {width + 1} 列以后有内容，但表头只有 {width} 列"}
+            if len(cells) > columns and not _blank(cells[columns:]):
+                yield number, {ROW_PROBLEM: f"该行第 {columns + 1} 列以后有内容，但表头只有 {columns} 列"}
                 continue
             row = {name: _cell(cells[i]) if i < len(cells) else None for i, name in enumerate(header)}
             yield number, row
