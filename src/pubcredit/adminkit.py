@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -81,3 +83,31 @@ class CappedCountAdmin:
             messages.info(request, _("符合条件的记录超过 %(n)d 条，仅计数并列出前 %(n)d 条；请用筛选或搜索缩小范围。")
                           % {"n": COUNT_CAP})
         return response
+
+
+class JSONFormField(forms.JSONField):
+    """Django's JSON form field, but JSON nested deeper than Python's parser goes is a form error
+    (it raises RecursionError, which Django's field does not catch: a 500 in the back-office)."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except RecursionError:
+            from pubcredit.textinput import JSON_TOO_DEEP
+
+            raise ValidationError(JSON_TOO_DEEP, code="invalid") from None
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:  # shown again as typed, with the error above it
+            from django.forms.fields import InvalidJSONInput
+
+            return InvalidJSONInput(data)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return super().has_changed(initial, data)
+        except RecursionError:
+            return True
+

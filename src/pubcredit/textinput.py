@@ -6,7 +6,9 @@ surrogate (U+D800–U+DFFF, which a JSON ``\\ud800`` escape produces): either fa
 database with a 500. ``one_line`` refuses both with a 400 that names the field (and collapses
 whitespace, as every caller did before); ``unencodable_in`` finds a lone surrogate in a parsed
 JSON body; ``storable`` keeps refused input (a rejected row as sent, a reason quoting it) with
-such characters shown as U+FFFD.
+such characters shown as U+FFFD. ``JSON_TOO_DEEP`` is what a JSON text nested deeper than
+Python's parser goes is told (it raises RecursionError, not a decoding error: a 500 wherever only
+the latter was caught).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pubcredit.errors import InvalidInput
 NUL = "\x00"
 NUL_REASON = "含有空字符（U+0000），无法保存；请删除后重试"
 REPLACEMENT = "\ufffd"
+JSON_TOO_DEEP = "JSON 嵌套层数过多，无法解析"
 
 
 def surrogate_reason(codepoint: str) -> str:

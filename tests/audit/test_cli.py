@@ -97,3 +97,13 @@ def test_the_background_sealer_seals_and_signs_committed_entries(monkeypatch: py
     report = queries.verify()
     assert report.ok, report.summary()
     assert (report.entries, report.unsealed, queries.last_checkpoint_seq()) == (5, 0, 5)
+
+
+def test_a_checkpoints_file_nested_too_deeply_exits_2_with_one_line(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    deep = tmp_path / "heads.jsonl"
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    assert main(["audit", "verify", "--checkpoints-file", str(deep)]) == 2
+    err = capsys.readouterr().err
+    assert "line 1: JSON nested too deeply" in err
+    assert err.count("\n") == 1

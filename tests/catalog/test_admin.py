@@ -97,6 +97,19 @@ def test_prohibited_field_is_a_form_error_and_nothing_is_written(admin_client: C
     assert not CatalogVersion.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["fields", "repair_rules", "subject_fields"])
+def test_json_nested_too_deeply_is_a_form_error_not_a_500(admin_client: Client, entry: CatalogEntry,
+                                                          field: str) -> None:
+    """Django's JSON form field catches decoding errors only; past ~1,000 levels Python's parser
+    raises RecursionError: the draft form answered 500."""
+    post = _version_post(entry)
+    post[field] = "[" * 100_000 + "]" * 100_000
+    response = admin_client.post(reverse("admin:catalog_catalogversion_add"), post)
+    assert response.status_code == 200
+    assert "JSON 嵌套层数过多" in response.content.decode()
+    assert not CatalogVersion.objects.exists()
+
+
 def test_published_version_opens_read_only(admin_client: Client, draft: CatalogVersion) -> None:
     version = to_state(draft, "published")
     url = reverse("admin:catalog_catalogversion_change", args=[version.pk])

@@ -60,3 +60,14 @@ def test_missing_action_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     with pytest.raises(SystemExit) as exit_:
         main(["catalog"])
     assert exit_.value.code == 2
+
+
+def test_a_file_nested_too_deeply_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{"format": "pubcredit.catalog/1", "entries": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                    encoding="utf-8")
+    assert main(["catalog", "load", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "嵌套层数过多" in err
+    assert err.count("\n") == 1
+    assert not CatalogEntry.objects.exists()

@@ -267,3 +267,14 @@ def test_an_excel_bomb_is_400_naming_the_file_and_writes_nothing(bearer: dict[st
     assert (body["code"], body["field"]) == ("invalid", "file")
     assert "压缩比异常" in body["message"]
     assert not Batch.objects.exists()
+
+
+def test_a_json_body_nested_too_deeply_is_400_naming_the_body(bearer: dict[str, str]) -> None:
+    """Python's JSON parser raises RecursionError (not a decoding error) past ~1,000 levels: it was a 500."""
+    deep = '{"rows": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    res = Client().post(f"/api/v1/catalog/{PENALTY}/batches", data=deep, content_type="application/json",
+                        headers=bearer)
+    assert res.status_code == 400, res.content
+    assert res.json()["field"] == "body"
+    assert "嵌套层数过多" in res.json()["message"]
+    assert not Batch.objects.exists()

@@ -262,3 +262,23 @@ def test_an_unnamed_cell_after_a_named_one_is_not_cut_off(tmp_path: Path) -> Non
     rows = read(path)
     assert rows[0][0] == 1
     assert "表头只有 2 列" in str(rows[0][1][ROW_PROBLEM])  # 多余 is in column C, not lost
+
+
+# --- JSON nested deeper than the parser goes (RecursionError, not a decoding error) -----------
+
+DEEP = '{"CF_WSH": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+def test_a_json_line_nested_too_deeply_is_one_rejected_row(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"CF_WSH": "杭罚1"}\n' + DEEP + '\n{"CF_WSH": "杭罚3"}\n', encoding="utf-8")
+    rows = read(path)
+    assert [n for n, _ in rows] == [1, 2, 3]
+    assert "嵌套层数过多" in str(rows[1][1][ROW_PROBLEM])
+
+
+def test_a_first_json_line_nested_too_deeply_refuses_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    path.write_text(DEEP + "\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="第 1 行JSON 嵌套层数过多"):
+        read(path)

@@ -635,3 +635,11 @@ def test_a_code_with_a_nul_character_is_an_invalid_line_not_a_failed_job(company
     assert by_line[2]["status"] == "invalid"
     assert by_line[3]["status"] == "invalid"
     assert BatchQuery.objects.get().status == "done"
+
+
+def test_a_body_nested_too_deeply_is_400_naming_the_codes(company: Company) -> None:
+    """Python's JSON parser raises RecursionError (not a decoding error) past ~1,000 levels: it was a 500."""
+    res = post(agency_token(company.bank), body='{"codes": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert res.status_code == 400, res.content
+    assert res.json()["field"] == "codes"
+    assert "嵌套层数过多" in res.json()["message"]

@@ -185,3 +185,10 @@ def test_export_gives_a_file_that_reloads_identically(tmp_path: Path) -> None:
     services.load_schedule(path, actor="test:operator", replace=True)
     assert table_state()[1] == before[1]
     assert ScheduleYear.objects.get(year=2025).source.endswith(" / 2025.json")
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_json_nested_too_deeply_is_refused_naming_the_file(write_schedule: Any) -> None:
+    bad = write_schedule('{"year": 2027, "holidays": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(InvalidInput, match=r"^file: JSON 嵌套层数过多"):
+        services.load_schedule(bad, actor="test:operator")

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pubcredit.adminkit import JSONFormField
 from pubcredit.catalog import rules, services
 from pubcredit.catalog.models import (
     CatalogEntry,
@@ -203,6 +204,7 @@ class CatalogVersionForm(_VersionForm):
     class Meta:
         model = CatalogVersion
         fields = ["entry", *_CONTENT_FORM_FIELDS]
+        field_classes = {"fields": JSONFormField, "repair_rules": JSONFormField, "subject_fields": JSONFormField}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

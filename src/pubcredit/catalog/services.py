@@ -30,6 +30,7 @@ from pubcredit.catalog.models import (
     VersionState,
 )
 from pubcredit.errors import Conflict, InvalidInput
+from pubcredit.textinput import JSON_TOO_DEEP
 
 INITIAL_CATALOG_PATH = Path(__file__).resolve().parent / "data" / "initial_catalog.json"
 
@@ -455,6 +456,8 @@ def read_catalog_file(path: Path | str | None = None) -> rules.CatalogDocument:
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"目录文件 {file.name} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，"
                            f"{exc.msg}") from exc
+    except RecursionError:
+        raise InvalidInput(f"目录文件 {file.name} 不是有效的 JSON：{JSON_TOO_DEEP}") from None
     return rules.parse_catalog_document(doc)
 
 

@@ -159,6 +159,8 @@ def _read_checkpoints_file(path: Path) -> list[Any]:
             rows.append(queries.parse_checkpoint_record(json.loads(line)))
         except ValueError as exc:
             raise InvalidInput(f"{path}, line {number}: {exc}") from exc
+        except RecursionError:
+            raise InvalidInput(f"{path}, line {number}: JSON nested too deeply") from None
     return rows
 
 

@@ -24,6 +24,7 @@ from pubcredit.collection.readers import open_rows, rows_from_dicts
 from pubcredit.collection.schemas import BatchOut, RecordRevokedOut, RevokeIn
 from pubcredit.errors import InvalidInput, NotPermitted
 from pubcredit.subjects.schemas import ErrorOut
+from pubcredit.textinput import JSON_TOO_DEEP
 
 router = Router()
 MAX_JSON_ROWS = 100_000
@@ -99,6 +100,8 @@ def submit(request: HttpRequest, entry_code: str) -> Status[dict[str, Any]]:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"请求体不是有效的 JSON：{exc}", field="body") from exc
+    except RecursionError:
+        raise InvalidInput(f"请求体不是有效的 JSON：{JSON_TOO_DEEP}", field="body") from None
     rows = body.get("rows") if isinstance(body, dict) else None
     if not isinstance(rows, list):
         raise InvalidInput("请求体应为 {\"rows\": [ {...}, ... ]}", field="rows")

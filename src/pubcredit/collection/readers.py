@@ -34,7 +34,7 @@ from typing import IO, Any, BinaryIO
 
 from pubcredit.collection.rules import canonical_json
 from pubcredit.errors import InvalidInput
-from pubcredit.textinput import surrogate_reason, unencodable_in
+from pubcredit.textinput import JSON_TOO_DEEP, surrogate_reason, unencodable_in
 
 Row = tuple[int, dict[str, Any]]
 
@@ -271,6 +271,11 @@ def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
             if number == 1:
                 raise _bad(f"不是有效的 JSON Lines 文件：第 1 行 {exc.msg}") from exc
             yield number, {ROW_PROBLEM: f"不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）"}
+            continue
+        except RecursionError:  # brackets nested deeper than the parser goes
+            if number == 1:
+                raise _bad(f"不是有效的 JSON Lines 文件：第 1 行{JSON_TOO_DEEP}") from None
+            yield number, {ROW_PROBLEM: f"不是有效的 JSON：{JSON_TOO_DEEP}"}
             continue
         if not isinstance(item, dict):
             if number == 1:

@@ -49,7 +49,7 @@ from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from pubcredit.reports import queries as report_queries
 from pubcredit.reports.models import BatchQuery, BatchQueryChunk, BatchQueryFormat, BatchQueryStatus
 from pubcredit.subjects import queries as subject_queries
-from pubcredit.textinput import storable
+from pubcredit.textinput import JSON_TOO_DEEP, storable
 
 #: Art. 40 batch queries: at most this many codes in one request.
 MAX_CODES: Final = 100_000
@@ -108,6 +108,8 @@ def _from_json(body: bytes, fmt: str | None) -> Request:
         data = json.loads(body or b"null")
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput("请求体不是有效的 JSON", field="codes") from exc
+    except RecursionError:
+        raise InvalidInput(f"请求体不是有效的 JSON：{JSON_TOO_DEEP}", field="codes") from None
     if not isinstance(data, dict):
         raise InvalidInput('请求体应为 JSON 对象 {"codes": [...]}', field="codes")
     codes = data.get("codes")

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from pubcredit.errors import InvalidInput
+from pubcredit.textinput import JSON_TOO_DEEP
 
 #: Largest ``n`` accepted by :meth:`WorkdayCalendar.add_working_days` (about 14 years).
 MAX_WORKING_DAYS = 3650
@@ -395,6 +396,8 @@ def parse_schedule(text: str) -> ScheduleFile:
         raise InvalidInput(f"第 {exc.lineno} 行第 {exc.colno} 列：JSON 语法错误（{exc.msg}）", field="file") from None
     except _DuplicateKeyError as exc:
         raise InvalidInput(f"字段 {_show(exc.key)} 在同一个对象中出现了两次", field="file") from None
+    except RecursionError:
+        raise InvalidInput(JSON_TOO_DEEP, field="file") from None
     if not isinstance(data, dict):
         raise InvalidInput("文件内容应为一个 JSON 对象 {\"year\": …, …}", field="file")
     _check_keys(data, SCHEDULE_KEYS, "")
