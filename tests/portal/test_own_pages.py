@@ -92,3 +92,19 @@ def test_application_list_is_public() -> None:
     html = Client().get("/application-list/").content.decode()
     assert "政府采购供应商资格审查" in html
     assert "重大税收违法失信主体" in html
+
+
+@pytest.mark.parametrize("forged", ["abc", "1.5", "", "²", "a\x00b", "1e309", "9" * 40, "x" * 5000])
+def test_a_forged_revoke_or_withdraw_button_finds_nothing_and_changes_nothing(me: tuple[Client, User],
+                                                                            forged: str) -> None:
+    """A button posts a row id; anything else was a 500 (the id given to the ORM as it came)."""
+    client, user = me
+    grantee = f.org(name="杭州被授权征信有限公司")
+    today = timezone.localdate()
+    auth = services.grant_authorization(subject=user.subject, grantee=grantee, purpose="授信审查", valid_from=today,
+                                        valid_until=today + timedelta(days=30), actor="test")
+    for url, button in (("/my/authorizations/", "revoke"), ("/my/declarations/", "withdraw")):
+        answer = client.post(url, {button: forged})  # the test client raises what a 500 would hide
+        assert answer.status_code == 302, (url, forged, answer.status_code)
+    auth.refresh_from_db()
+    assert auth.revoked_at is None

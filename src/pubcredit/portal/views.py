@@ -155,6 +155,15 @@ def my_query_log(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/my_query_log.html", {"rows": rows, "subject": own})
 
 
+def _posted_id(request: HttpRequest, name: str) -> int | None:
+    """The row id a form button posts as ``name`` (e.g. ``revoke``), or None when it is not one: a
+    forged value (text, ``1.5``, ``²``, a NUL, a number past bigint) must find nothing, not answer 500."""
+    raw = request.POST.get(name, "")
+    if not (raw.isascii() and raw.isdecimal()) or len(raw) > 18:
+        return None
+    return int(raw)
+
+
 @login_required
 def my_authorizations(request: HttpRequest) -> HttpResponse:
     """授权管理: grant, see, revoke authorisations (Art. 14, 17)."""
@@ -164,7 +173,8 @@ def my_authorizations(request: HttpRequest) -> HttpResponse:
     actor = f"user:{request.user.get_username()}"
     form = AuthorizationForm(request.POST or None)
     if request.method == "POST" and "revoke" in request.POST:
-        auth = Authorization.objects.filter(pk=request.POST.get("revoke", "0"), subject=own).first()
+        revoke = _posted_id(request, "revoke")
+        auth = Authorization.objects.filter(pk=revoke, subject=own).first() if revoke is not None else None
         if auth is not None and auth.revoked_at is None:
             access_services.revoke_authorization(auth, by_subject=own, actor=actor)
             messages.success(request, _("授权已撤销，自即刻起对方无法再查询。"))
@@ -204,9 +214,8 @@ def my_declarations(request: HttpRequest) -> HttpResponse:
     actor = f"user:{request.user.get_username()}"
     here = reverse("portal:my_declarations")
     if request.method == "POST" and "withdraw" in request.POST:
-        raw = request.POST.get("withdraw", "")
         try:
-            market.withdraw_declaration(int(raw) if raw.isdigit() else 0, subject=own, actor=actor)
+            market.withdraw_declaration(_posted_id(request, "withdraw") or 0, subject=own, actor=actor)
         except PubcreditError as exc:
             messages.error(request, exc.message)
         else:
