@@ -8,11 +8,14 @@ whitespace, as every caller did before); ``unencodable_in`` finds a lone surroga
 JSON body; ``storable`` keeps refused input (a rejected row as sent, a reason quoting it) with
 such characters shown as U+FFFD. ``JSON_TOO_DEEP`` is what a JSON text nested deeper than
 Python's parser goes is told (it raises RecursionError, not a decoding error: a 500 wherever only
-the latter was caught).
+the latter was caught); ``loads_json`` reads JSON without the NaN and Infinity that Python's
+parser accepts and PostgreSQL does not.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 from pubcredit.errors import InvalidInput
@@ -21,6 +24,29 @@ NUL = "\x00"
 NUL_REASON = "含有空字符（U+0000），无法保存；请删除后重试"
 REPLACEMENT = "\ufffd"
 JSON_TOO_DEEP = "JSON 嵌套层数过多，无法解析"
+JSON_NOT_FINITE = "含有 NaN 或无穷大，不是有效的 JSON 数值"
+
+
+class NotFiniteNumber(ValueError):
+    """A JSON text with ``NaN``, ``Infinity`` or a number beyond a float (``1e999``)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise NotFiniteNumber(JSON_NOT_FINITE)
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if number in (math.inf, -math.inf):
+        raise NotFiniteNumber(JSON_NOT_FINITE)
+    return number
+
+
+def loads_json(data: str | bytes) -> Any:
+    """``json.loads`` as RFC 8259 reads JSON: ``NaN`` and ``Infinity`` (which Python's parser takes)
+    and numbers that overflow a float raise NotFiniteNumber (a ValueError). PostgreSQL's jsonb
+    refuses them: a row holding one failed its whole batch with a 500."""
+    return json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
 def surrogate_reason(codepoint: str) -> str:

@@ -278,3 +278,24 @@ def test_a_json_body_nested_too_deeply_is_400_naming_the_body(bearer: dict[str, 
     assert res.json()["field"] == "body"
     assert "嵌套层数过多" in res.json()["message"]
     assert not Batch.objects.exists()
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_a_json_body_with_nan_or_infinity_is_400_not_500(bearer: dict[str, str], literal: str) -> None:
+    """Python's JSON parser takes NaN and Infinity, PostgreSQL's jsonb does not: the batch failed with a 500."""
+    body = json.dumps({"rows": [penalty_row(CF_NR_FK="__X__")]}).replace('"__X__"', literal)
+    res = Client().post(f"/api/v1/catalog/{PENALTY}/batches", data=body, content_type="application/json",
+                        headers=bearer)
+    assert res.status_code == 400, res.content
+    assert res.json()["field"] == "body"
+    assert "NaN 或无穷大" in res.json()["message"]
+    assert not Batch.objects.exists()
+
+
+def test_a_python_row_with_nan_is_rejected_and_stored(dept: Department) -> None:
+    """Rows handed to the service by other code than the readers: the rejected row is still stored."""
+    from tests.collection.conftest import submit
+
+    batch = submit(dept, [penalty_row(CF_NR_FK=float("nan"))])
+    assert (batch.accepted, batch.rejected) == (0, 1)
+    assert batch.rejections.get().raw["CF_NR_FK"] == "nan"

@@ -282,3 +282,38 @@ def test_a_first_json_line_nested_too_deeply_refuses_the_file(tmp_path: Path) ->
     path.write_text(DEEP + "\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="第 1 行JSON 嵌套层数过多"):
         read(path)
+
+
+# --- NaN and infinity: Python's JSON parser takes them, PostgreSQL's jsonb does not ----------
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_a_json_line_with_nan_or_infinity_is_one_rejected_row(tmp_path: Path, literal: str) -> None:
+    path = tmp_path / "nan.jsonl"
+    path.write_text('{"CF_WSH": "杭罚1"}\n{"CF_WSH": "杭罚2", "CF_NR_FK": ' + literal + "}\n", encoding="utf-8")
+    rows = read(path)
+    assert rows[0] == (1, {"CF_WSH": "杭罚1"})
+    assert "NaN 或无穷大" in str(rows[1][1][ROW_PROBLEM])
+    first = tmp_path / "first.jsonl"
+    first.write_text('{"CF_NR_FK": ' + literal + "}\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="第 1 行含有 NaN 或无穷大"):
+        read(first)
+
+
+def test_an_excel_cell_holding_an_infinite_number_is_one_rejected_row(tmp_path: Path) -> None:
+    def with_b2(value: str) -> str:
+        return f'<row r="2"><c r="A2" t="inlineStr"><is><t>杭罚1</t></is></c><c r="B2"><v>{value}</v></c></row>'
+
+    path = hand_built_workbook(tmp_path / "inf.xlsx", rows=HEADER_ROW + with_b2("1E999") + _row(3, "杭罚2", "乙"))
+    rows = read(path)
+    assert "第 2 列的数值无效" in str(rows[0][1][ROW_PROBLEM])
+    assert rows[1] == (2, {"CF_WSH": "杭罚2", "CF_XDR_MC": "乙"})
+    path = hand_built_workbook(tmp_path / "nan.xlsx", rows=HEADER_ROW + with_b2("NaN"))
+    with pytest.raises(InvalidInput, match="无法读取"):
+        read(path)  # the reader itself fails on it: the file is refused, naming where
+
+
+def test_a_rejected_row_keeps_nan_as_text_so_that_it_can_be_stored() -> None:
+    from pubcredit.collection.validation import protect_raw
+
+    kept = protect_raw({"CF_NR_FK": float("nan"), "CF_NR_WFFF": float("-inf"), "n": 1.5, "b": True}, personal=())
+    assert kept == {"CF_NR_FK": "nan", "CF_NR_WFFF": "-inf", "n": 1.5, "b": True}

@@ -643,3 +643,9 @@ def test_a_body_nested_too_deeply_is_400_naming_the_codes(company: Company) -> N
     assert res.status_code == 400, res.content
     assert res.json()["field"] == "codes"
     assert "嵌套层数过多" in res.json()["message"]
+
+
+def test_a_body_with_nan_is_400_naming_the_codes(company: Company) -> None:
+    res = post(agency_token(company.bank), body='{"codes": [NaN]}')
+    assert res.status_code == 400, res.content
+    assert res.json()["field"] == "codes"

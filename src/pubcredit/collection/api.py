@@ -7,7 +7,6 @@ uploaded file (multipart field ``file``: CSV in UTF-8 or GB18030, JSON lines, XL
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -24,7 +23,7 @@ from pubcredit.collection.readers import open_rows, rows_from_dicts
 from pubcredit.collection.schemas import BatchOut, RecordRevokedOut, RevokeIn
 from pubcredit.errors import InvalidInput, NotPermitted
 from pubcredit.subjects.schemas import ErrorOut
-from pubcredit.textinput import JSON_TOO_DEEP
+from pubcredit.textinput import JSON_TOO_DEEP, loads_json
 
 router = Router()
 MAX_JSON_ROWS = 100_000
@@ -97,7 +96,7 @@ def submit(request: HttpRequest, entry_code: str) -> Status[dict[str, Any]]:
         raise InvalidInput("请以 application/json（{\"rows\": [...]}）或 multipart/form-data（file）提交",
                            field="body")
     try:
-        body = json.loads(request.body or b"null")
+        body = loads_json(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"请求体不是有效的 JSON：{exc}", field="body") from exc
     except RecursionError:

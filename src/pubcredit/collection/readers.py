@@ -24,6 +24,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import zipfile
@@ -34,7 +35,14 @@ from typing import IO, Any, BinaryIO
 
 from pubcredit.collection.rules import canonical_json
 from pubcredit.errors import InvalidInput
-from pubcredit.textinput import JSON_TOO_DEEP, surrogate_reason, unencodable_in
+from pubcredit.textinput import (
+    JSON_NOT_FINITE,
+    JSON_TOO_DEEP,
+    NotFiniteNumber,
+    loads_json,
+    surrogate_reason,
+    unencodable_in,
+)
 
 Row = tuple[int, dict[str, Any]]
 
@@ -266,7 +274,12 @@ def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = loads_json(line)
+        except NotFiniteNumber:
+            if number == 1:
+                raise _bad(f"不是有效的 JSON Lines 文件：第 1 行{JSON_NOT_FINITE}") from None
+            yield number, {ROW_PROBLEM: f"不是有效的 JSON：{JSON_NOT_FINITE}"}
+            continue
         except json.JSONDecodeError as exc:
             if number == 1:
                 raise _bad(f"不是有效的 JSON Lines 文件：第 1 行 {exc.msg}") from exc
@@ -449,6 +462,10 @@ def _xlsx_source(file: IO[bytes], filename: str, digest: str, closer: Callable[[
                 continue
             if len(cells) > columns and not _blank(cells[columns:]):
                 yield number, {ROW_PROBLEM: f"该行第 {columns + 1} 列以后有内容，但表头只有 {columns} 列"}
+                continue
+            bad = next((i for i, c in enumerate(cells) if type(c) is float and not math.isfinite(c)), None)
+            if bad is not None:  # Excel has no such number; a hand-made sheet can hold "NaN" or "inf"
+                yield number, {ROW_PROBLEM: f"第 {bad + 1} 列的数值无效（NaN 或无穷大）"}
                 continue
             row = {name: _cell(cells[i]) if i < len(cells) else None for i, name in enumerate(header)}
             yield number, row

@@ -15,6 +15,7 @@ rejected row keeps such values encrypted (:func:`protect_raw`).
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -380,7 +381,8 @@ def compile_version(version: CatalogVersion, *, today: date | None = None) -> Ro
 
 
 def protect_raw(raw: Mapping[str, Any], personal: Iterable[str]) -> dict[str, Any]:
-    """A rejected row as it will be stored: personal values encrypted, everything else as sent."""
+    """A rejected row as it will be stored: personal values encrypted, everything else as sent
+    (NaN and infinity, which jsonb cannot hold, as their text)."""
     keep = frozenset(personal)
     out: dict[str, Any] = {}
     for key, value in raw.items():
@@ -389,7 +391,7 @@ def protect_raw(raw: Mapping[str, Any], personal: Iterable[str]) -> dict[str, An
         if key in keep and not is_empty(value):
             blob = pii.encrypt_resident_id(str(value))
             out[storable(key)] = _ENC_PREFIX + base64.b64encode(blob).decode("ascii")
-        elif value is None or isinstance(value, int | float | bool):
+        elif value is None or isinstance(value, int | bool) or (isinstance(value, float) and math.isfinite(value)):
             out[storable(key)] = value
         else:  # text as sent, but what jsonb cannot hold (NUL, a lone surrogate) as U+FFFD
             out[storable(key)] = storable(value if isinstance(value, str) else str(value))

@@ -49,7 +49,7 @@ from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from pubcredit.reports import queries as report_queries
 from pubcredit.reports.models import BatchQuery, BatchQueryChunk, BatchQueryFormat, BatchQueryStatus
 from pubcredit.subjects import queries as subject_queries
-from pubcredit.textinput import JSON_TOO_DEEP, storable
+from pubcredit.textinput import JSON_TOO_DEEP, loads_json, storable
 
 #: Art. 40 batch queries: at most this many codes in one request.
 MAX_CODES: Final = 100_000
@@ -105,7 +105,7 @@ def parse_request(body: bytes, *, content_type: str, fmt: str | None = None) -> 
 
 def _from_json(body: bytes, fmt: str | None) -> Request:
     try:
-        data = json.loads(body or b"null")
+        data = loads_json(body or b"null")
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput("请求体不是有效的 JSON", field="codes") from exc
     except RecursionError:
