@@ -77,15 +77,6 @@ def test_a_csv_header_longer_than_the_limit_refuses_the_file(tmp_path: Path, mon
     assert caught.value.field == "file"
 
 
-def test_a_csv_line_longer_than_the_limit_refuses_the_file_naming_where(tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "MAX_LINE_CHARS", 100)
-    path = tmp_path / "long.csv"
-    path.write_text("CF_WSH,CF_XDR_MC\n杭罚1,甲\n杭罚2," + "乙" * 300 + "\n杭罚3,丙\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="第 2 条数据附近有一行超过"):
-        read(path)
-
-
 def test_a_line_just_within_the_limit_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(readers, "MAX_LINE_CHARS", 100)
     path = tmp_path / "edge.csv"
@@ -106,12 +97,17 @@ def test_a_json_line_longer_than_the_limit_is_one_rejected_row_and_reading_goes_
     assert rows[2] == (3, {"CF_WSH": "杭罚3"})
 
 
-def test_a_first_json_line_longer_than_the_limit_refuses_the_file(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("name", "text", "told"), [
+    ("long.csv", "CF_WSH,CF_XDR_MC\n杭罚1,甲\n杭罚2," + "乙" * 300 + "\n杭罚3,丙\n", "第 2 条数据附近有一行超过"),
+    ("rows.jsonl", '{"CF_WSH": "' + "长" * 500 + '"}\n', "第 1 行超过"),
+])
+def test_a_line_longer_than_the_limit_refuses_the_file_naming_where(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   name: str, text: str, told: str) -> None:
+    """A CSV line anywhere; a JSON line only when it is the first (later ones are rejected rows)."""
     monkeypatch.setattr(readers, "MAX_LINE_CHARS", 100)
-    path = tmp_path / "rows.jsonl"
-    path.write_text('{"CF_WSH": "' + "长" * 500 + '"}\n', encoding="utf-8")
-    with pytest.raises(InvalidInput, match="第 1 行超过"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidInput, match=told):
         read(path)
 
 
