@@ -217,3 +217,16 @@ def test_insert_with_events_writes_each_row_with_its_entry_prepared_or_not(prepa
         assert (entry.event, entry.actor, entry.subject_id, entry.channel, entry.data) == (
             "access:query", actor, 7, "api", {"levels": ["authorized"]})
     assert first_sql
+
+
+def test_insert_with_events_numbers_the_entries_in_the_order_of_the_inserts() -> None:
+    """PostgreSQL runs a statement's data-modifying CTEs in no promised order (in practice the
+    last first): the entries are written by one INSERT, ordered, so their ids follow the inserts."""
+    events = [services.prepare_event("access:query", actor=f"dept:{n}", object_type="query_log", channel="api")
+              for n in range(4)]
+    done = services.insert_with_events([services.Insert(_PLAIN_INSERT, ["catalog:version:published", f"row{n}"],
+                                                        event, object_id_is_new_id=True)
+                                        for n, event in enumerate(events)])
+    assert done is not None
+    entries = list(AuditEntry.objects.filter(object_type="query_log").order_by("id").values_list("actor", flat=True))
+    assert entries == ["dept:0", "dept:1", "dept:2", "dept:3"]

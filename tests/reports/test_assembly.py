@@ -233,6 +233,7 @@ def test_an_authorised_read_is_logged_and_issued_with_both_audit_entries_togethe
     assert read.data["authorization"] == log.authorization_id is not None
     made = AuditEntry.objects.get(event="reports:report:issued")
     assert (made.object_id, made.data["digest"]) == (issued.row.code, issued.row.content_digest)
+    assert read.pk < made.pk  # the log's order is the order of events: the read, then the report issued for it
     # The same content read again: logged again (a read), not issued or signed again.
     again = services.issue_report(company.subject, reader=company.bank_reader)
     assert again.row.pk == issued.row.pk

@@ -170,17 +170,25 @@ def insert_with_events(inserts: Sequence[Insert], *, existing_sql: str = "", exi
     ctes: list[str] = []
     values: list[Any] = []
     for i, ins in enumerate(inserts):
+        ctes.append(f"w{i} AS ({ins.sql})")
+        values += ins.params
+    # The entries in one INSERT, in the order of the inserts: the sequence gives them their ids in
+    # that order (a read's query-log entry before the report it was read for). One audit CTE per
+    # insert numbered them in PostgreSQL's execution order of CTEs instead: the last one first.
+    entries: list[str] = []
+    for i, ins in enumerate(inserts):
         entry = ins.event
         object_id = f"w{i}.id::text" if ins.object_id_is_new_id else "%s::text"
-        ctes.append(f"w{i} AS ({ins.sql})")
         # Typed placeholders: the statement is prepared, and a SELECT list gives no column to infer from.
-        ctes.append(f"e{i} AS (INSERT INTO audit_auditentry ({_EVENT_COLUMNS}) "
-                    f"SELECT %s::text, %s::text, %s::text, %s::text, {object_id}, %s::bigint, %s::text, %s::jsonb "
-                    f"FROM w{i})")
-        values += [*ins.params, entry.event, entry.actor, entry.actor_role, entry.object_type]
+        entries.append(f"SELECT {i} AS n, %s::text AS event, %s::text AS actor, %s::text AS actor_role, "
+                       f"%s::text AS object_type, {object_id} AS object_id, %s::bigint AS subject_id, "
+                       f"%s::text AS channel, %s::jsonb AS data FROM w{i}")
+        values += [entry.event, entry.actor, entry.actor_role, entry.object_type]
         if not ins.object_id_is_new_id:
             values.append(entry.object_id)
         values += [entry.subject_id, entry.channel, json.dumps(entry.data, ensure_ascii=False)]
+    ordered = f"({entries[0]}) s" if len(entries) == 1 else f"({' UNION ALL '.join(entries)}) s ORDER BY n"
+    ctes.append(f"e AS (INSERT INTO audit_auditentry ({_EVENT_COLUMNS}) SELECT {_EVENT_COLUMNS} FROM {ordered})")
     last = f"w{len(inserts) - 1}"
     sql = f"WITH {', '.join(ctes)} SELECT true, {last}.* FROM {last}"
     if existing_sql:
