@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pubcredit.access import services, tokens
 from pubcredit.access.models import ApiToken, Authorization, Matter, QueryLog, User
-from pubcredit.adminkit import CappedCountAdmin, ReadOnlyAdmin
+from pubcredit.adminkit import CappedCountAdmin, CheckedInputAdmin, ReadOnlyAdmin
 from pubcredit.errors import PubcreditError
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ else:
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(CheckedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "role", "department", "subject", "is_staff", "is_active", "last_login"]
     list_filter = ["role", "is_staff", "is_active", "department"]
     autocomplete_fields = ["subject"]
@@ -44,7 +44,7 @@ class TokenForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(_TokenAdmin):
+class ApiTokenAdmin(CheckedInputAdmin, _TokenAdmin):
     form = TokenForm
     list_display = ["prefix", "name", "department", "agency", "created_by", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["department", "revoked_at"]
@@ -86,7 +86,7 @@ class MatterForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Matter)
-class MatterAdmin(_MatterAdmin):
+class MatterAdmin(CheckedInputAdmin, _MatterAdmin):
     form = MatterForm
     list_display = ["code", "name", "department", "published"]
     list_filter = ["department", "published"]

@@ -7,3 +7,7 @@ class AccessConfig(AppConfig):
 
     def ready(self) -> None:
         from pubcredit.access import audit_hooks  # noqa: F401  (connects the audit receivers)
+        from pubcredit.adminkit import check_input_everywhere
+
+        # The admin app is listed first: every app's admin module is loaded by now.
+        check_input_everywhere()

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pubcredit.adminkit import JSONFormField
+from pubcredit.adminkit import CheckedInputAdmin, JSONFormField
 from pubcredit.catalog import rules, services
 from pubcredit.catalog.models import (
     CatalogEntry,
@@ -59,7 +59,7 @@ def _as_validation_error(exc: InvalidInput, form_fields: set[str]) -> Validation
     return ValidationError({head: message} if head in form_fields else message)
 
 
-class _NoDelete:
+class _NoDelete(CheckedInputAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -9,14 +9,14 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from pubcredit.adminkit import CappedCountAdmin, search_by_ids
+from pubcredit.adminkit import CappedCountAdmin, CheckedInputAdmin, search_by_ids
 from pubcredit.reports import rules
 from pubcredit.reports.models import IssuedReport
 from pubcredit.subjects import queries as subject_queries
 
 
 @admin.register(IssuedReport)
-class IssuedReportAdmin(CappedCountAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+class IssuedReportAdmin(CappedCountAdmin, CheckedInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "kind", "subject_name_public", "subject_code_public", "reader_basis", "as_of", "issued_at")
     list_filter = ("kind", "reader_basis", "as_of")
     search_fields = ("=code", "=content_digest")

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from pubcredit.adminkit import CappedCountAdmin
+from pubcredit.adminkit import CappedCountAdmin, CheckedInputAdmin
 from pubcredit.errors import PubcreditError
 from pubcredit.subjects import pii, services
 from pubcredit.subjects.models import NameChange, Subject, SubjectKind, SubjectRelation
@@ -72,7 +72,7 @@ class NameChangeInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Subject)
-class SubjectAdmin(CappedCountAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+class SubjectAdmin(CappedCountAdmin, CheckedInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "kind", "display_code", "region_code", "verified", "created_at"]
     list_filter = ["kind", "verified"]
     # ILIKE on the name (the trigram index serves it; ``icontains`` would read every subject) and
@@ -151,7 +151,7 @@ class RelationForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(SubjectRelation)
-class SubjectRelationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SubjectRelationAdmin(CheckedInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["organization", "role", "related", "since", "until"]
     list_filter = ["role"]
     autocomplete_fields = ["organization", "related"]
