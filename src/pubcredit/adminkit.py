@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
@@ -17,11 +18,37 @@ from django.utils.translation import gettext as _
 COUNT_CAP = 10_000
 
 
+class _CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget shows a form sent back with errors by looking up the value
+    typed in as an id: ``abc`` raised ValueError while the page was drawn (a 500). Values that are
+    not ids of the related model are left out of that look-up (the field's error says why)."""
+
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        target = self.field.remote_field.model._meta.get_field(
+            getattr(self.field.remote_field, "field_name", None) or self.field.remote_field.model._meta.pk.name)
+        kept = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except ValidationError:
+                continue
+            if "\x00" not in str(item):
+                kept.append(item)
+        return super().optgroups(name, kept, attr)
+
+
 class CheckedInputAdmin:
-    """What a changelist takes from the request, checked before Django's admin uses it: a selected
-    row that is not an id (``abc``, ``1.5``, a NUL), given to an action, and a NUL character in a
-    filter (which PostgreSQL cannot compare), each answered 500. Every registered ModelAdmin has
-    this mixin (a test walks the registry)."""
+    """What the back-office takes from the request, checked before Django's admin uses it: a
+    selected row that is not an id (``abc``, ``1.5``, a NUL) given to an action, a NUL character
+    in a filter (which PostgreSQL cannot compare), and a related-object field sent back with an
+    invalid id, each answered 500. Every registered ModelAdmin has this mixin (a test walks the
+    registry)."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if "widget" not in kwargs and db_field.name in cast(Any, self).get_autocomplete_fields(request):
+            kwargs["widget"] = _CheckedAutocompleteSelect(db_field, cast(Any, self).admin_site,
+                                                          using=kwargs.get("using"))
+        return cast(Any, super()).formfield_for_foreignkey(db_field, request, **kwargs)
 
     def response_action(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
         from django.contrib.admin import helpers
