@@ -54,6 +54,20 @@ def test_bulk_registration_leaves_a_registered_code_alone() -> None:
     assert Subject.objects.get(uscc=other).name == "丙公司"
 
 
+def test_bulk_registration_keeps_each_name_with_its_code_whatever_the_whitespace() -> None:
+    """The columns travel as one text each, a value per line: a line break inside a name must not
+    shift the names against the codes. Names are collapsed to single spaces first."""
+    odd = ["杭州\n换行\r有限公司", "杭州\u2028分隔\u2029有限公司", "杭州\t制表\x85有限公司", "  ", "杭州正常有限公司"]
+    codes = [f.uscc() for _ in odd]
+    created = services.bulk_register_unverified(organizations=[("legal_person", c, n) for c, n in zip(codes, odd,
+                                                                                                     strict=True)],
+                                                source="test", actor="test")
+    assert created == len(odd)
+    names = dict(Subject.objects.filter(uscc__in=codes).values_list("uscc", "name"))
+    assert [names[c] for c in codes] == ["杭州 换行 有限公司", "杭州 分隔 有限公司", "杭州 制表 有限公司",
+                                         f"未具名主体（{codes[3]}）", "杭州正常有限公司"]
+
+
 def test_subjects_have_no_index_no_query_uses() -> None:
     """Every index costs each new subject of a bulk batch; these were found unused (migration 0002)."""
     with connection.cursor() as cur:
