@@ -275,20 +275,18 @@ def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
             continue
         try:
             item = loads_json(line)
-        except NotFiniteNumber:
-            if number == 1:
-                raise _bad(f"不是有效的 JSON Lines 文件：第 1 行{JSON_NOT_FINITE}") from None
-            yield number, {ROW_PROBLEM: f"不是有效的 JSON：{JSON_NOT_FINITE}"}
-            continue
         except json.JSONDecodeError as exc:
-            if number == 1:
-                raise _bad(f"不是有效的 JSON Lines 文件：第 1 行 {exc.msg}") from exc
-            yield number, {ROW_PROBLEM: f"不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）"}
-            continue
+            problem, at_first = f"{exc.msg}（第 {exc.colno} 列）", f" {exc.msg}"
+        except NotFiniteNumber:
+            problem = at_first = JSON_NOT_FINITE
         except RecursionError:  # brackets nested deeper than the parser goes
+            problem = at_first = JSON_TOO_DEEP
+        else:
+            problem = at_first = ""
+        if problem:  # the first line decides whether this is JSON Lines at all; later ones are rows
             if number == 1:
-                raise _bad(f"不是有效的 JSON Lines 文件：第 1 行{JSON_TOO_DEEP}") from None
-            yield number, {ROW_PROBLEM: f"不是有效的 JSON：{JSON_TOO_DEEP}"}
+                raise _bad(f"不是有效的 JSON Lines 文件：第 1 行{at_first}")
+            yield number, {ROW_PROBLEM: f"不是有效的 JSON：{problem}"}
             continue
         if not isinstance(item, dict):
             if number == 1:
