@@ -98,3 +98,17 @@ def test_weak_password_and_taken_username_are_refused(capsys: pytest.CaptureFixt
     code, _, err = run(capsys, "users", "create", "--role", "operator", "--password-stdin", "OPS")
     assert code == 2
     assert "已被使用" in err
+
+
+def test_no_terminal_and_nothing_on_standard_input_is_one_line_not_a_traceback(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``pubcredit users create`` run from a script without --password-stdin: getpass meets the end of
+    input (EOFError), which was a traceback."""
+    def no_input(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", no_input)
+    code, _, err = run(capsys, "users", "create", "--role", "operator", "scripted")
+    assert code == 2
+    assert err == "pubcredit: error: password: 没有读到密码：请在终端中输入，或用 --password-stdin 从标准输入读取\n"
+    assert not User.objects.filter(username="scripted").exists()

@@ -120,6 +120,13 @@ def test_show_json_of_a_year_not_loaded_is_an_error(capsys: pytest.CaptureFixtur
     assert (code, err) == (2, "pubcredit: error: year: 2027 年的节假日安排尚未载入\n")
 
 
+@pytest.mark.parametrize("year", ["0", "-5", "10000", "99999"])
+def test_show_of_a_year_no_date_can_have_is_one_line_not_a_traceback(capsys: pytest.CaptureFixture[str],
+                                                                     year: str) -> None:
+    code, _out, err = run(capsys, "show", year)
+    assert (code, err) == (2, f"pubcredit: error: year: 年份应在 1 到 9999 之间，实际为 {year}\n")
+
+
 @pytest.mark.django_db
 def test_add_on_a_seeded_year(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "add", "2025-01-27", "5") == (0, "2025-02-10\n", "")

@@ -76,8 +76,13 @@ def _read_password(args: argparse.Namespace) -> str | None:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = getpass.getpass("密码 / password: ")
-        if getpass.getpass("再次输入 / again: ") != password:
+        try:
+            password = getpass.getpass("密码 / password: ")
+            again = getpass.getpass("再次输入 / again: ")
+        except EOFError:  # no terminal and nothing on standard input (a script, a closed pipe)
+            raise InvalidInput("没有读到密码：请在终端中输入，或用 --password-stdin 从标准输入读取",
+                               field="password") from None
+        if again != password:
             raise InvalidInput("两次输入的密码不一致", field="password")
     if not password:
         raise InvalidInput("密码不能为空", field="password")

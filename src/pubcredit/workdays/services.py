@@ -136,7 +136,11 @@ class YearView:
 
 
 def year_view(year: int) -> YearView:
-    """The schedule and special days of ``year``, for display (``pubcredit workdays show``)."""
+    """The schedule and special days of ``year``, for display (``pubcredit workdays show``).
+
+    Raises InvalidInput for a year no date can have (outside 1–9999)."""
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise InvalidInput(f"年份应在 {dt.MINYEAR} 到 {dt.MAXYEAR} 之间，实际为 {year}", field="year")
     schedule = ScheduleYear.objects.filter(year=year).first()
     days = list(CalendarDay.objects.filter(Q(date__year=year) | Q(schedule_id=year)).order_by("date"))
     return YearView(year, schedule, days)
