@@ -13,12 +13,38 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
+def _whole(low: int, high: int) -> Any:
+    """An argparse type: a whole number from ``low`` to ``high`` (gunicorn met a port of 99999,
+    or no thread per worker, with a traceback or a server that never answered)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"应为整数，实际为 {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"应在 {low} 到 {high} 之间，实际为 {value}")
+        return value
+
+    return parse
+
+
+def _host(text: str) -> str:
+    """An argparse type: an address this machine can resolve (else gunicorn retried and failed)."""
+    import socket
+
+    try:
+        socket.getaddrinfo(text, None)
+    except (OSError, UnicodeError) as exc:
+        raise argparse.ArgumentTypeError(f"无法解析的地址 {text!r}（{exc}）") from None
+    return text
+
+
 def add_server_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument("--workers", type=int, default=default_workers(),
+    p.add_argument("--host", type=_host, default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_whole(1, 65535), default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=_whole(1, 256), default=default_workers(),
                    help=f"worker processes (default CPUs + 1, here {default_workers()})")
-    p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+    p.add_argument("--threads", type=_whole(1, 256), default=DEFAULT_THREADS,
                    help=f"threads per worker (default {DEFAULT_THREADS})")
 
 
