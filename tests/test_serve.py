@@ -4,8 +4,15 @@ collects garbage with the server's thresholds."""
 from __future__ import annotations
 
 import gc
+import http.client
+import os
+import signal
+import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -64,3 +71,78 @@ def test_default_server_arguments_pass() -> None:
     serve.add_server_arguments(parser)
     args = parser.parse_args(["--host", "localhost", "--port", "8123", "--workers", "3", "--threads", "2"])
     assert (args.host, args.port, args.workers, args.threads) == ("localhost", 8123, 3, 2)
+
+
+def test_a_worker_takes_a_connection_only_when_a_thread_is_free_and_answers_one_request_on_it() -> None:
+    options = serve.gunicorn_options(host="127.0.0.1", port=8000, workers=3, threads=2)
+    assert options["worker_class"] == "gthread"
+    assert options["worker_connections"] == options["threads"] == 2  # no connection waits behind a busy worker
+    assert options["keepalive"] == 0  # so a client's next request goes to whichever worker is free
+    assert options["workers"] == 3
+    assert options["bind"] == "127.0.0.1:8000"
+
+
+_SLOW_APP = """
+import os, sys, time
+from gunicorn.app.base import BaseApplication
+from pubcredit.cli import serve
+
+def app(environ, start_response):
+    time.sleep(0.4)
+    body = str(os.getpid()).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+class App(BaseApplication):
+    def load_config(self):
+        options = serve.gunicorn_options(host="127.0.0.1", port=int(sys.argv[1]), workers=2, threads=1)
+        options.update(errorlog="/dev/null", post_fork=None)
+        for key, value in options.items():
+            if value is not None:
+                self.cfg.set(key, value)
+
+    def load(self):
+        return app
+
+App().run()
+"""
+
+
+def test_concurrent_requests_are_spread_over_the_workers_one_request_per_connection() -> None:
+    """Four keep-alive clients at once on 2 workers × 1 thread: each worker serves one request at a
+    time (never two connections queued on one busy worker), and every answer closes its connection."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_APP, str(port)], start_new_session=True)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not come up"
+                assert proc.poll() is None, "gunicorn exited"
+                time.sleep(0.1)
+        time.sleep(0.5)  # both workers forked and listening
+
+        def ask(_: int) -> tuple[str, str, float]:
+            started = time.monotonic()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/", headers={"Connection": "keep-alive"})
+            answer = conn.getresponse()
+            pid = answer.read().decode()
+            conn.close()
+            return pid, answer.getheader("Connection", ""), time.monotonic() - started
+
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(ask, range(4)))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    assert {connection.lower() for _, connection, _ in answers} == {"close"}
+    pids = [pid for pid, _, _ in answers]
+    assert sorted(pids.count(p) for p in set(pids)) == [2, 2]  # two workers, two requests each
+    # Two rounds of 0.4 s: the third and fourth requests waited for a free worker, not behind one.
+    assert sorted(t for _, _, t in answers)[1] < 0.75

@@ -13,7 +13,9 @@ persons=100000, records=1000000, seed=1)`` — generated once, reused by later r
    test keys, rate limiting OFF, and one extra URL ``/bench/bare/<code>`` (``tests.bench.report_urls``)
    that runs the same subject look-up with none of our logic;
 3. drives both with the same closed-loop load generator on loopback: ``--clients`` (32)
-   concurrent keep-alive connections, each for ``--seconds`` after a warm-up, on random
+   concurrent clients asking for keep-alive (the server answers one request per connection, see
+   ``pubcredit.cli.serve.gunicorn_options``; a request's time includes opening its connection),
+   each for ``--seconds`` after a warm-up, on random
    organisation codes (of all 20 000) — (b) ``GET /bench/bare/{code}`` first, then (a)
    ``GET /api/v1/subjects/{code}/report`` with the agency's token;
 4. prints requests/s, p50 and p99 of both and the ratio (goal: ≥ 0.4 of bare, p99 < 100 ms),
@@ -212,17 +214,23 @@ class Run:
                                                 if self.client_requests else 0.0)}
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, int]:
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+                    ) -> tuple[int, int, bool]:
+    """Send ``request``, read the answer: (status, body length, whether the server keeps the connection)."""
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     length = 0
+    keep = True
     for line in head.split(b"\r\n")[1:]:
-        if line[:15].lower() == b"content-length:":
+        name = line[:16].lower()
+        if name.startswith(b"content-length:"):
             length = int(line[15:])
+        elif name.startswith(b"connection:") and b"close" in line[11:].lower():
+            keep = False
     if length:
         await reader.readexactly(length)
-    return status, length
+    return status, length, keep
 
 
 async def _load(name: str, port: int, paths: list[str], *, headers: dict[str, str], clients: int, seconds: float,
@@ -241,12 +249,15 @@ async def _load(name: str, port: int, paths: list[str], *, headers: dict[str, st
         while loop.time() < stop_at and budget[0] > 0:
             budget[0] -= 1
             try:
+                t0 = loop.time()  # a connection opened for this request counts in its time
                 if conn is None:
                     conn = await asyncio.open_connection("127.0.0.1", port)
-                t0 = loop.time()
-                status, length = await asyncio.wait_for(_exchange(*conn, rng.choice(requests)), timeout=30)
+                status, length, keep = await asyncio.wait_for(_exchange(*conn, rng.choice(requests)), timeout=30)
                 t1 = loop.time()
                 run.client_requests += 1
+                if not keep:  # the server closes it after this answer (RFC 9112 section 9.6)
+                    conn[1].close()
+                    conn = None
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError):
                 run.errors += 1
                 if conn is not None:

@@ -98,6 +98,28 @@ def _in_worker(server: Any, worker: Any) -> None:
     gc.set_threshold(*WORKER_GC_THRESHOLDS)
 
 
+def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    """gunicorn's settings for ``pubcredit serve``.
+
+    A worker takes a connection only when one of its threads is free (``worker_connections`` =
+    ``threads``), and answers one request per connection (no keep-alive): a request waits in the
+    kernel's queue for the first free worker, whichever it is. gunicorn's gthread worker otherwise
+    accepts every connection it can while its threads are busy and keeps each kept-alive
+    connection to itself: measured with 32 keep-alive clients on 3 workers, all 32 connections sat
+    on one worker in one run and 18/14/6 in another, so some requests queued behind a busy worker
+    while another one idled (report p99 213-265 ms against 141-167 ms balanced, at the same
+    throughput; docs/reports.md). The platform is served behind a reverse proxy (TLS, client
+    addresses, slow clients: docs/security.md), which speaks to it one request per connection
+    anyway (nginx's default upstream protocol).
+    """
+    return {
+        "bind": f"{host}:{port}", "workers": workers, "threads": threads,
+        "worker_class": "gthread", "worker_connections": threads, "keepalive": 0,
+        "accesslog": None, "errorlog": "-", "loglevel": "warning",
+        "graceful_timeout": 5, "timeout": 120, "post_fork": _in_worker,
+    }
+
+
 def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
     """Run gunicorn in this process until interrupted (Ctrl-C stops it cleanly)."""
     from django.db import connections
@@ -116,12 +138,7 @@ def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
 
     class _App(BaseApplication):
         def load_config(self) -> None:
-            options: dict[str, Any] = {
-                "bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                "worker_class": "gthread", "accesslog": None, "errorlog": "-", "loglevel": "warning",
-                "graceful_timeout": 5, "timeout": 120, "post_fork": _in_worker,
-            }
-            for key, value in options.items():
+            for key, value in gunicorn_options(host=host, port=port, workers=workers, threads=threads).items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
