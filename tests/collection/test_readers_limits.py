@@ -222,11 +222,24 @@ def test_a_namespace_prefixed_sheet_is_measured_too(tmp_path: Path, monkeypatch:
         read(path)
 
 
-def test_a_sheet_without_dimension_damaged_anywhere_is_refused(tmp_path: Path) -> None:
+def test_a_sheet_without_dimension_is_not_parsed_whole_on_opening(tmp_path: Path) -> None:
+    """openpyxl parsed a sheet without <dimension> to its end just to find it missing: damage
+    anywhere failed the opening. Now opening stops where the cells begin, so the damage is met,
+    and named, while the rows are read."""
     damaged = HEADER_ROW + _row(2, "杭罚1", "甲公司") + "<row r='3'><c><v>"
     path = hand_built_workbook(tmp_path / "damaged.xlsx", rows=damaged)
-    with pytest.raises(InvalidInput, match="不是有效的 Excel 工作簿"):
-        read(path)  # the reader parses a sheet without <dimension> whole on opening
+    with open_rows(path) as source:
+        assert next(iter(source)) == (1, {"CF_WSH": "杭罚1", "CF_XDR_MC": "甲公司"})
+        with pytest.raises(InvalidInput, match=r"第 \d+ 行附近无法读取：ParseError"):
+            list(source)
+
+
+def test_a_sheet_without_dimension_reads_as_one_with_it(tmp_path: Path) -> None:
+    rows = HEADER_ROW + "".join(_row(n, f"杭罚{n}", "甲公司") for n in range(2, 40))
+    without = read(hand_built_workbook(tmp_path / "without.xlsx", rows=rows))
+    assert len(without) == 38
+    assert without == read(hand_built_workbook(tmp_path / "with.xlsx", rows=rows,
+                                               dimension='<dimension ref="A1:B39"/>'))
 
 
 def test_every_sheet_is_measured_as_the_reader_opens_every_sheet(tmp_path: Path,

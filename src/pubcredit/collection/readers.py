@@ -410,12 +410,48 @@ def _sheet_width(stream: IO[bytes]) -> int:
     return named + counted if unnamed and named else max(named, counted)
 
 
+def _sheet_size_before_cells(sheet: Any) -> None:
+    """openpyxl's ``ReadOnlyWorksheet._get_size``, stopping where the cells begin.
+
+    On opening a workbook, openpyxl looks for each sheet's ``<dimension>`` (the range the sheet
+    says it uses) among the parser's *end* events. A sheet without one (openpyxl's own write-only
+    mode writes none) has its ``<sheetData>`` as the next element to end, so the whole sheet was
+    parsed once more just to learn that it has no dimension: 100,000 rows × 31 columns took 12.3 s
+    to open against 3.8 s with a dimension. The schema puts ``<dimension>`` before ``<sheetData>``,
+    so *start* events find it, or find it missing, before the first cell: the same sizes, none of
+    the cells read.
+    """
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.functions import iterparse
+
+    with sheet._get_source() as src:
+        for _event, element in iterparse(src, events=("start",)):
+            if element.tag == DIMENSION_TAG:
+                dimension = SheetDimension.from_tree(element)
+                if dimension is not None:
+                    sheet._min_column, sheet._min_row, sheet._max_column, sheet._max_row = dimension.boundaries
+                return
+            if element.tag == DATA_TAG:
+                return
+
+
+def _openpyxl_reads_sizes_before_cells() -> None:
+    """Give openpyxl's read-only sheets ``_sheet_size_before_cells`` (once; a no-op if a later
+    openpyxl names the method differently: the workbook is then only slower to open)."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    if hasattr(ReadOnlyWorksheet, "_get_size") and ReadOnlyWorksheet._get_size is not _sheet_size_before_cells:
+        ReadOnlyWorksheet._get_size = _sheet_size_before_cells
+
+
 def _xlsx_source(file: IO[bytes], filename: str, digest: str, closer: Callable[[], None]) -> RowSource:
     try:
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
     except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
         raise _bad("服务器未安装 Excel 读取组件（openpyxl），请改用 CSV") from exc
+    _openpyxl_reads_sizes_before_cells()
     try:
         widths = _check_xlsx(file)
     except InvalidInput:
