@@ -5,6 +5,7 @@ settings expect."""
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from pathlib import Path
 
@@ -35,9 +36,14 @@ def _https_server() -> str:
     return site[site.rindex("server {", 0, start):]
 
 
+# A location block: its match (with modifier) and its body, up to the first line holding only "}"
+# (a body may hold braces in quoted text, such as a JSON answer).
+_LOCATION = re.compile(r"^\s*location\s+([^{\n]+)\{(.*?)^\s*\}\s*$", re.MULTILINE | re.DOTALL)
+
+
 def _locations() -> dict[str, str]:
     """Each ``location``'s match (with its modifier) and body, from the HTTPS server."""
-    return {m[1].strip(): m[2] for m in re.finditer(r"location\s+([^{]+)\{([^}]*)\}", _https_server())}
+    return {m[1].strip(): m[2] for m in _LOCATION.finditer(_https_server())}
 
 
 def _directive(text: str, name: str) -> str | None:
@@ -46,7 +52,7 @@ def _directive(text: str, name: str) -> str | None:
 
 
 def _server_level(name: str) -> str | None:
-    return _directive(re.sub(r"location\s+[^{]+\{[^}]*\}", "", _https_server()), name)
+    return _directive(_LOCATION.sub("", _https_server()), name)
 
 
 def _location_for(path: str) -> str:
@@ -118,3 +124,38 @@ def test_the_unit_starts_the_server_where_the_site_sends_requests() -> None:
     parser = argparse.ArgumentParser()
     serve.add_server_arguments(parser)
     parser.parse_args(argv[2:])  # the unit's arguments are ones `pubcredit serve` takes
+
+
+def _named_location(name: str) -> str:
+    return _locations()[f"@{name}"]
+
+
+def test_refusals_of_record_files_are_json_naming_the_limit() -> None:
+    batches = _location_for("/api/v1/catalog/penalty-scjg/batches")
+    assert re.search(r"error_page\s+413\s*=\s*@batch_too_large;", batches)
+    assert re.search(r"error_page\s+429\s*=\s*@batches_busy;", batches)
+    too_large = _named_location("batch_too_large")
+    body = re.search(r"return\s+413\s+'([^']*)';", too_large)
+    assert body is not None
+    answer = json.loads(body[1])
+    assert answer["field"] == "file"
+    limit = _directive(batches, "client_max_body_size")
+    assert limit is not None
+    assert f"{_bytes(limit) // 1024 ** 2} MB" in answer["message"]  # says the limit nginx applies
+    busy = re.search(r"return\s+429\s+'([^']*)';", _named_location("batches_busy"))
+    assert busy is not None
+    assert json.loads(busy[1])["retry_after"] == 60
+    assert re.search(r"add_header\s+Retry-After\s+60\s+always;", _named_location("batches_busy"))
+
+
+def test_record_files_in_processing_at_once_are_limited_on_both_upload_paths() -> None:
+    assert re.search(r"limit_conn_zone\s+\$server_name\s+zone=pubcredit_batches:", _site())
+    for path in ("/api/v1/catalog/penalty-scjg/batches", reverse("collection:batches")):
+        location = _location_for(path)
+        limit = _directive(location, "limit_conn")
+        assert limit is not None
+        zone, count = limit.split()
+        assert zone == "pubcredit_batches"
+        # Fewer than the server's threads (3 workers × 2 on two cores), so pages and the API keep some.
+        assert int(count) < serve.default_workers() * serve.DEFAULT_THREADS
+        assert _directive(location, "limit_conn_status") == "429"
