@@ -107,7 +107,7 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
     accepts every connection it can while its threads are busy and keeps each kept-alive
     connection to itself: measured with 32 keep-alive clients on 3 workers, all 32 connections sat
     on one worker in one run and 18/14/6 in another, so some requests queued behind a busy worker
-    while another one idled (report p99 213-265 ms against 141-167 ms balanced, at the same
+    while another one idled (report p99 213-265 ms against 128-167 ms balanced, at about the same
     throughput; docs/reports.md). The platform is served behind a reverse proxy (TLS, client
     addresses, slow clients: docs/security.md), which speaks to it one request per connection
     anyway (nginx's default upstream protocol).
