@@ -7,6 +7,8 @@ from pubcredit.api import api
 admin.site.site_header = "杭州市公共信用信息平台 · 管理后台"
 admin.site.site_title = "公共信用信息平台管理后台"
 admin.site.index_title = "业务管理"
+# The index tells operators when a year's holiday schedule is due (workdays.services.schedule_reminder).
+admin.site.index_template = "admin/pubcredit_index.html"
 
 urlpatterns = [
     path("api/v1/", api.urls),

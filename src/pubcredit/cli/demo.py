@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from pubcredit.cli.serve import add_server_arguments, collect_static, serve_forever
+from pubcredit.cli.serve import add_server_arguments, collect_static, remind_schedule, serve_forever
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"pubcredit demo: generated {stats}", flush=True)
     accounts = logins.ensure_demo_logins()
     collect_static()
+    remind_schedule()
     url = f"http://{args.host}:{args.port}/"
     print("\n" + "=" * 72)
     print(f"  杭州市公共信用信息平台 (demo) — {url}")

@@ -147,11 +147,23 @@ def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
     _App().run()
 
 
+def remind_schedule() -> None:
+    """Say at start (in the service's log) when a year's holiday schedule is due to be loaded."""
+    import sys
+
+    from pubcredit.workdays.services import schedule_reminder
+
+    reminder = schedule_reminder()
+    if reminder:
+        print(f"pubcredit: {reminder}", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     from pubcredit.cli import env
 
     env.setup()
     collect_static()
+    remind_schedule()
     print(f"pubcredit: serving on http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     serve_forever(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
     return 0

@@ -60,6 +60,28 @@ class DayKind(enum.StrEnum):
 SPECIAL_KINDS = frozenset({DayKind.HOLIDAY, DayKind.MAKEUP_WORKDAY})
 
 
+#: From this day of the year (month, day) the coming year's schedule is due to be loaded: the State
+#: Council has published its notice from late October to mid-December, and from November a
+#: deadline counted from a day late in the year can reach into the next one.
+NEXT_YEAR_DUE_FROM = (11, 1)
+
+
+def schedule_reminder(today: dt.date, known_years: Iterable[int]) -> tuple[int, bool] | None:
+    """Which year's schedule the operators should load now (Art. 34, 35: deadlines are counted
+    in working days, on the official calendar), or None.
+
+    Returns ``(year, urgent)``: ``(this year, True)`` when the current year is not loaded (every
+    deadline from today is provisional); ``(next year, False)`` from 1 November when the next
+    year is not loaded (deadlines that reach into it are provisional).
+    """
+    known = set(known_years)
+    if today.year not in known:
+        return today.year, True
+    if (today.month, today.day) >= NEXT_YEAR_DUE_FROM and today.year < dt.MAXYEAR and today.year + 1 not in known:
+        return today.year + 1, False
+    return None
+
+
 class SpecialDay(NamedTuple):
     """A holiday or make-up working day, with the holiday it belongs to (e.g. 春节)."""
 

@@ -80,6 +80,24 @@ def calendar() -> WorkdayCalendar:
         return _cached[1]
 
 
+def schedule_reminder(today: dt.date | None = None) -> str:
+    """What to tell operators about loading a year's schedule (``rules.schedule_reminder``),
+    as one sentence in the active language, or "" when nothing is due."""
+    from django.utils.translation import gettext
+
+    due = rules.schedule_reminder(today or timezone.localdate(), calendar().known_years)
+    if due is None:
+        return ""
+    year, urgent = due
+    if urgent:
+        text = gettext("%(year)d 年节假日安排尚未载入：从今天起计算的期限只扣除周末，均为暂定。"
+                       "请按国务院办公厅通知用 pubcredit workdays load 载入。")
+    else:
+        text = gettext("%(year)d 年节假日安排尚未载入：落入该年的期限只扣除周末，标为暂定。"
+                       "国务院办公厅通知发布后，请用 pubcredit workdays load 载入。")
+    return text % {"year": year}
+
+
 def _invalid(exc: ValueError, field: str) -> InvalidInput:
     return InvalidInput(str(exc), field=field)
 
