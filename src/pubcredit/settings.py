@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "pubcredit.monitoring",
     "pubcredit.reports",
     "django_tasks",
-    "django_tasks_db",
+    "pubcredit.taskapp.TasksConfig",  # django_tasks_db, named in Chinese
 ]
 
 # Background jobs (batch queries, Art. 40): django-tasks with its database backend. A task row is

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MonitoringConfig(AppConfig):
     name = "pubcredit.monitoring"
     label = "monitoring"
-    verbose_name = "归集质量监测"
+    verbose_name = _("归集质量监测")

@@ -1,0 +1,10 @@
+"""The background-task app (django-tasks' database backend) under a Chinese name in the back-office."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db.apps import TasksAppConfig
+
+
+class TasksConfig(TasksAppConfig):
+    verbose_name = _("后台任务")  # type: ignore[assignment]  # the library types it as str; Django takes lazy text
