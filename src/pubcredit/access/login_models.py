@@ -26,10 +26,10 @@ class TotpDevice(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device",
                                 verbose_name=_("用户"))
-    secret = models.BinaryField(editable=False)
+    secret = models.BinaryField(editable=False, verbose_name=_("密钥（加密）"))
     enrolled_at = models.DateTimeField(_("绑定时间"))
     enrolled_by = models.CharField(_("绑定方式"), max_length=150)
-    last_used_step = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_used_step = models.BigIntegerField(null=True, blank=True, editable=False, verbose_name=_("最近使用的时间步"))
     last_used_at = models.DateTimeField(_("最近验证"), null=True, blank=True)
 
     class Meta:
@@ -47,11 +47,11 @@ class LoginThrottle(models.Model):
     key is refused without checking the password or the code.
     """
 
-    scope = models.CharField(max_length=16)
-    key = models.CharField(max_length=200)
-    failures = models.PositiveIntegerField(default=0)
-    window_started = models.DateTimeField()
-    locked_until = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=16, verbose_name=_("范围"))
+    key = models.CharField(max_length=200, verbose_name=_("对象"))
+    failures = models.PositiveIntegerField(default=0, verbose_name=_("失败次数"))
+    window_started = models.DateTimeField(verbose_name=_("计数开始时间"))
+    locked_until = models.DateTimeField(null=True, blank=True, verbose_name=_("锁定至"))
 
     class Meta:
         verbose_name = _("登录失败计数")
@@ -69,9 +69,9 @@ class RateCounter(models.Model):
     writing them to the WAL keeps the per-request cost to one short statement.
     """
 
-    bucket = models.CharField(max_length=200, primary_key=True)
-    window_end = models.BigIntegerField()
-    hits = models.PositiveIntegerField()
+    bucket = models.CharField(max_length=200, primary_key=True, verbose_name=_("计数对象"))
+    window_end = models.BigIntegerField(verbose_name=_("窗口结束时间"))
+    hits = models.PositiveIntegerField(verbose_name=_("次数"))
 
     class Meta:
         verbose_name = _("访问频率计数")

@@ -39,7 +39,7 @@ class ApiToken(models.Model):
 
     name = models.CharField(_("名称"), max_length=100)
     prefix = models.CharField(_("前缀"), max_length=12, db_index=True)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("令牌摘要"))
     department = models.ForeignKey("catalog.Department", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="api_tokens", verbose_name=_("所属部门"))
     agency = models.ForeignKey("subjects.Subject", null=True, blank=True, on_delete=models.PROTECT,
@@ -113,7 +113,7 @@ class Matter(models.Model):
     legal_basis = models.TextField(_("依据"))
     entries = models.ManyToManyField("catalog.CatalogEntry", related_name="matters", verbose_name=_("可查询目录"))
     published = models.BooleanField(_("已公布"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("政务应用清单事项")
@@ -136,17 +136,19 @@ class QueryLog(models.Model):
                                 verbose_name=_("被查询主体"), db_index=False)
     reader_kind = models.CharField(_("查询方类别"), max_length=16)
     reader_name = models.CharField(_("查询方"), max_length=200)
-    user = models.ForeignKey("access.User", null=True, blank=True, on_delete=models.PROTECT, related_name="queries")
+    user = models.ForeignKey("access.User", null=True, blank=True, on_delete=models.PROTECT, related_name="queries",
+                             verbose_name=_("查询用户"))
     department = models.ForeignKey("catalog.Department", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="queries")
+                                   related_name="queries", verbose_name=_("查询部门"))
     agency = models.ForeignKey("subjects.Subject", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="queries_made")
+                               related_name="queries_made", verbose_name=_("查询机构"))
     levels = ArrayField(models.CharField(max_length=16), verbose_name=_("开放等级"))
     entries = ArrayField(models.CharField(max_length=40), default=list, verbose_name=_("目录条目"))
     purpose = models.CharField(_("用途"), max_length=200, blank=True)
-    matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.PROTECT, related_name="queries")
+    matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.PROTECT, related_name="queries",
+                               verbose_name=_("政务应用清单事项"))
     authorization = models.ForeignKey(Authorization, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="queries")
+                                      related_name="queries", verbose_name=_("查询授权"))
     channel = models.CharField(_("渠道"), max_length=16)
 
     class Meta:

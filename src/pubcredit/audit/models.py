@@ -31,7 +31,7 @@ class AuditEntry(models.Model):
     not ``id`` order, is the chain order.
     """
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.BigAutoField(primary_key=True, verbose_name=_("编号"))
     at = models.DateTimeField(_("时间"), db_default=Now(), editable=False)
     actor = models.CharField(_("操作人"), max_length=200, editable=False)
     actor_role = models.CharField(_("角色"), max_length=32, blank=True, editable=False)
@@ -85,7 +85,7 @@ class Checkpoint(models.Model):
     ``seq`` can no longer be rewritten without the signature failing to match.
     """
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.BigAutoField(primary_key=True, verbose_name=_("编号"))
     seq = models.BigIntegerField(_("链序号"), unique=True, editable=False)
     head_hash = models.CharField(_("链头哈希"), max_length=64, editable=False)
     created_at = models.DateTimeField(_("签署时间"), editable=False)

@@ -82,7 +82,7 @@ class Batch(models.Model):
 class BatchRejection(models.Model):
     """A rejected row: where (row number, field), why, and the row as sent (so it can be fixed)."""
 
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="rejections")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="rejections", verbose_name=_("报送批次"))
     row_number = models.PositiveIntegerField(_("行号"))
     field = models.CharField(_("字段"), max_length=64, blank=True)
     reason = models.TextField(_("原因"))
@@ -113,35 +113,37 @@ class Record(models.Model):
     # and refuse deleting a referenced row; per-row foreign-key checks cost a bulk load a third
     # of its time, four of the five checking one value per batch again and again.
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="records", db_index=False,
-                                db_constraint=False)
+                                db_constraint=False, verbose_name=_("信用主体"))
     entry = models.ForeignKey(CatalogEntry, on_delete=models.PROTECT, related_name="records", db_index=False,
-                              db_constraint=False)
+                              db_constraint=False, verbose_name=_("目录条目"))
     entry_version = models.ForeignKey(CatalogVersion, on_delete=models.PROTECT, related_name="records",
-                                      db_index=False, db_constraint=False)
+                                      db_index=False, db_constraint=False, verbose_name=_("目录版本"))
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="records", db_index=False,
-                                   db_constraint=False)
-    info_class = models.CharField(max_length=16, choices=InfoClass.choices)
-    open_level = models.CharField(max_length=16, choices=OpenLevel.choices)
-    source = models.CharField(max_length=16, choices=RecordSource.choices, default=RecordSource.PUBLIC)
+                                   db_constraint=False, verbose_name=_("报送单位"))
+    info_class = models.CharField(max_length=16, choices=InfoClass.choices, verbose_name=_("信息类别"))
+    open_level = models.CharField(max_length=16, choices=OpenLevel.choices, verbose_name=_("开放等级"))
+    source = models.CharField(max_length=16, choices=RecordSource.choices, default=RecordSource.PUBLIC,
+                              verbose_name=_("信息来源"))
     # Byte order ("C"): keys are identifiers, not words; comparisons by the locale cost a third
     # of a bulk insert into the two unique indexes that lead with the key.
-    natural_key = models.CharField(max_length=255, db_collation="C")
-    version = models.PositiveIntegerField(default=1)
-    status = models.CharField(max_length=16, choices=RecordStatus.choices, default=RecordStatus.ACTIVE)
-    data = models.JSONField(default=dict)
-    content_hash = models.CharField(max_length=64)
-    decision_date = models.DateField(null=True, blank=True)
-    disclosure_until = models.DateField(null=True, blank=True)
+    natural_key = models.CharField(max_length=255, db_collation="C", verbose_name=_("业务主键"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("版本"))
+    status = models.CharField(max_length=16, choices=RecordStatus.choices, default=RecordStatus.ACTIVE,
+                              verbose_name=_("状态"))
+    data = models.JSONField(default=dict, verbose_name=_("信息内容"))
+    content_hash = models.CharField(max_length=64, verbose_name=_("内容摘要"))
+    decision_date = models.DateField(null=True, blank=True, verbose_name=_("决定日期"))
+    disclosure_until = models.DateField(null=True, blank=True, verbose_name=_("公示截止日期"))
     # Records are appended as they are collected, so collected_at follows the table's physical
     # order and a BRIN index (record_collected_brin) finds a period's records, for the quality
     # figures of Art. 51, in a few pages and at almost no cost per insert.
-    collected_at = models.DateTimeField()
+    collected_at = models.DateTimeField(verbose_name=_("归集时间"))
     # Batches arrive in id order, so a BRIN index (a few pages) finds a batch's records; a B-tree
     # would cost every bulk insert one more index entry per row.
     batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="records",
-                              db_constraint=False, db_index=False)
-    status_reason = models.TextField(blank=True, db_default="")
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+                              db_constraint=False, db_index=False, verbose_name=_("报送批次"))
+    status_reason = models.TextField(blank=True, db_default="", verbose_name=_("状态变更原因"))
+    status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("状态变更时间"))
 
     class Meta:
         verbose_name = _("信用记录")
@@ -167,15 +169,16 @@ class Consent(models.Model):
     Art. 37: without it, rows carrying such fields about that person are refused.
     """
 
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="consents")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="consents")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="consents", verbose_name=_("信用主体"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="consents",
+                                   verbose_name=_("部门"))
     category = models.CharField(_("同意事项"), max_length=32)  # e.g. "property", "tax_amount"
     document_ref = models.CharField(_("书面同意文书编号"), max_length=100)
     given_on = models.DateField(_("同意日期"))
     expires_on = models.DateField(_("有效期至"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     recorded_by = models.CharField(_("登记人"), max_length=150)
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("登记时间"))
 
     class Meta:
         verbose_name = _("书面同意")
@@ -188,14 +191,15 @@ class Consent(models.Model):
 class NameReview(models.Model):
     """A submitted name that contradicts the name known for the same code: for an officer to review."""
 
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="name_reviews")
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="name_reviews")
-    row_number = models.PositiveIntegerField()
-    submitted_name = models.CharField(max_length=200)
-    known_name = models.CharField(max_length=200)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution = models.CharField(max_length=16, blank=True)  # "renamed" / "kept"
-    resolved_by = models.CharField(max_length=150, blank=True)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="name_reviews",
+                                verbose_name=_("信用主体"))
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="name_reviews", verbose_name=_("报送批次"))
+    row_number = models.PositiveIntegerField(verbose_name=_("行号"))
+    submitted_name = models.CharField(max_length=200, verbose_name=_("报送名称"))
+    known_name = models.CharField(max_length=200, verbose_name=_("已登记名称"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("处理时间"))
+    resolution = models.CharField(max_length=16, blank=True, verbose_name=_("处理结果"))  # "renamed" / "kept"
+    resolved_by = models.CharField(max_length=150, blank=True, verbose_name=_("处理人"))
 
     class Meta:
         verbose_name = _("名称待核")

@@ -64,12 +64,13 @@ class IssuedReport(models.Model):
 class ReportPdf(models.Model):
     """The PDF rendering of an issued report, kept so the same content is never rendered twice."""
 
-    report = models.ForeignKey(IssuedReport, on_delete=models.PROTECT, related_name="pdfs")
-    template_version = models.PositiveSmallIntegerField()
-    pdf = models.BinaryField()
-    pages = models.PositiveIntegerField()
-    render_ms = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    report = models.ForeignKey(IssuedReport, on_delete=models.PROTECT, related_name="pdfs",
+                               verbose_name=_("已出具报告"))
+    template_version = models.PositiveSmallIntegerField(verbose_name=_("模板版本"))
+    pdf = models.BinaryField(verbose_name=_("PDF 文件"))
+    pages = models.PositiveIntegerField(verbose_name=_("页数"))
+    render_ms = models.PositiveIntegerField(verbose_name=_("生成耗时（毫秒）"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("生成时间"))
 
     class Meta:
         verbose_name = _("报告 PDF")
@@ -153,10 +154,10 @@ class BatchQueryChunk(models.Model):
     """The answers to one run of input lines: JSON lines, zlib-compressed, in line order. Written in the
     same transaction as that run's query-log rows and the job's counters."""
 
-    job = models.ForeignKey(BatchQuery, on_delete=models.CASCADE, related_name="chunks")
-    seq = models.PositiveIntegerField()
-    lines = models.PositiveIntegerField()
-    data = models.BinaryField()
+    job = models.ForeignKey(BatchQuery, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("批量查询任务"))
+    seq = models.PositiveIntegerField(verbose_name=_("序号"))
+    lines = models.PositiveIntegerField(verbose_name=_("行数"))
+    data = models.BinaryField(verbose_name=_("结果"))
 
     class Meta:
         verbose_name = _("批量查询结果")

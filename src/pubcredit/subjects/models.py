@@ -27,21 +27,22 @@ class Subject(models.Model):
     which itself is stored only encrypted (``resident_id_enc``) and, for display, masked.
     """
 
-    public_ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("公开编号"))
     kind = models.CharField(_("主体类别"), max_length=24, choices=SubjectKind.choices)
     name = models.CharField(_("名称/姓名"), max_length=200)
     # Unique by Meta constraints, not ``unique=True``: Django adds a second ``varchar_pattern_ops``
     # index to every unique or indexed CharField for LIKE 'prefix%', which no query here uses
     # and every new subject paid for (codes are looked up whole).
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True)
-    resident_id_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
-    resident_id_enc = models.BinaryField(null=True, blank=True, editable=False)
+    resident_id_hash = models.CharField(max_length=64, null=True, blank=True, editable=False,
+                                        verbose_name=_("身份证号码检索摘要"))
+    resident_id_enc = models.BinaryField(null=True, blank=True, editable=False, verbose_name=_("身份证号码（加密）"))
     resident_id_masked = models.CharField(_("身份证号码（脱敏）"), max_length=18, blank=True, editable=False)
     region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
     verified = models.BooleanField(_("已核验"), default=True)
     source = models.CharField(_("来源"), max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     class Meta:
         verbose_name = _("信用主体")
@@ -101,13 +102,15 @@ PERSON_ROLES = tuple(r for r in RelationRole if r != RelationRole.BRANCH)
 class SubjectRelation(models.Model):
     """An organisation's relation to a person (roles of Art. 10, 26) or to a branch."""
 
-    organization = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="relations")
-    related = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="related_to")
+    organization = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="relations",
+                                     verbose_name=_("组织"))
+    related = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="related_to",
+                                verbose_name=_("关联主体"))
     role = models.CharField(_("关系"), max_length=24, choices=RelationRole.choices)
     since = models.DateField(_("起始日期"), null=True, blank=True)
     until = models.DateField(_("终止日期"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("主体关系")
@@ -124,11 +127,12 @@ class SubjectRelation(models.Model):
 class NameChange(models.Model):
     """A subject's former name, kept so that records under the old name still match."""
 
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="name_changes")
-    old_name = models.CharField(max_length=200)
-    new_name = models.CharField(max_length=200)
-    changed_at = models.DateTimeField(auto_now_add=True)
-    source = models.CharField(max_length=100, blank=True)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="name_changes",
+                                verbose_name=_("信用主体"))
+    old_name = models.CharField(max_length=200, verbose_name=_("原名称"))
+    new_name = models.CharField(max_length=200, verbose_name=_("新名称"))
+    changed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("变更时间"))
+    source = models.CharField(max_length=100, blank=True, verbose_name=_("来源"))
 
     class Meta:
         verbose_name = _("名称变更")
