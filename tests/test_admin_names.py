@@ -47,11 +47,14 @@ def test_the_task_results_list_speaks_chinese() -> None:
 
 
 def _column_labels(language: str) -> list[tuple[str, str, str]]:
-    """(model, column or filter, label) of every list in the back-office."""
+    """(model, column, filter or read-only field, label) of every list and page in the back-office."""
     found = []
+    request = RequestFactory().get("/admin/")
+    request.user = make_user("operator", f"columns-{language}", superuser=True)
     with translation.override(language):
         for model, model_admin in admin.site._registry.items():
             names = [n for n in model_admin.list_display if isinstance(n, str) and n != "action_checkbox"]
+            names += [n for n in model_admin.get_readonly_fields(request) if isinstance(n, str)]
             names += [f[0] if isinstance(f, tuple) else f for f in model_admin.list_filter if not isinstance(f, type)]
             found += [(model._meta.label, n, str(get_fields_from_path(model, n)[-1].verbose_name if "__" in n.strip("_")
                                                  else label_for_field(n, model, model_admin))) for n in names]

@@ -11,7 +11,11 @@ class TasksConfig(TasksAppConfig):
 
     def ready(self) -> None:
         super().ready()
+        from django_tasks_db.admin import DBTaskResultAdmin
         from django_tasks_db.models import DBTaskResult
 
-        # The task list's "task name" column (a property, so no field label to translate).
+        # Labels the library gives as plain English text, so no catalogue can translate them: the
+        # list's task column (a property) and two fields of a task's page.
         DBTaskResult.task_name.fget.short_description = _("任务")  # type: ignore[attr-defined]
+        DBTaskResultAdmin.display_run_after.short_description = _("最早执行时间")  # type: ignore[attr-defined]
+        DBTaskResultAdmin.formatted_traceback.short_description = _("出错位置")  # type: ignore[attr-defined]
