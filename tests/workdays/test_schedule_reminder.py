@@ -71,3 +71,15 @@ def test_the_server_says_it_when_it_starts(monkeypatch: pytest.MonkeyPatch, caps
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 6, 1))
     serve.remind_schedule()
     assert capsys.readouterr().err == ""
+
+
+def test_a_database_that_cannot_be_read_does_not_stop_the_server(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from django.db import OperationalError
+
+    def unreachable() -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(services, "calendar", unreachable)
+    serve.remind_schedule()
+    assert capsys.readouterr().err == ""

@@ -148,12 +148,18 @@ def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
 
 
 def remind_schedule() -> None:
-    """Say at start (in the service's log) when a year's holiday schedule is due to be loaded."""
+    """Say at start (in the service's log) when a year's holiday schedule is due to be loaded.
+    A database that cannot be read yet does not stop the server: the back-office index says it too."""
     import sys
+
+    from django.db import DatabaseError
 
     from pubcredit.workdays.services import schedule_reminder
 
-    reminder = schedule_reminder()
+    try:
+        reminder = schedule_reminder()
+    except DatabaseError:
+        return
     if reminder:
         print(f"pubcredit: {reminder}", file=sys.stderr, flush=True)
 
