@@ -121,6 +121,12 @@ def test_the_unit_starts_the_server_where_the_site_sends_requests() -> None:
     assert argv[argv.index("--port") + 1] == upstream[2]
     # The server stops its workers, sealer and task workers itself: SIGTERM to it alone first.
     assert re.search(r"^KillMode=mixed$", unit, re.MULTILINE)
+    # ProtectSystem=strict leaves only ReadWritePaths writable: fontconfig's cache must lie there.
+    cache = re.search(r"^Environment=XDG_CACHE_HOME=(\S+)$", unit, re.MULTILINE)
+    writable = re.search(r"^ReadWritePaths=(.+)$", unit, re.MULTILINE)
+    assert cache is not None
+    assert writable is not None
+    assert any(cache[1].startswith(w.rstrip("/") + "/") for w in writable[1].split())
     parser = argparse.ArgumentParser()
     serve.add_server_arguments(parser)
     parser.parse_args(argv[2:])  # the unit's arguments are ones `pubcredit serve` takes
