@@ -15,3 +15,9 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _spool_folder(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Record files received through the API wait in a folder of the test run, not in the project's var/."""
+    settings.PUBCREDIT_SPOOL_DIR = tmp_path_factory.getbasetemp() / "spool"  # type: ignore[attr-defined]

@@ -84,12 +84,13 @@ def test_the_upload_form_gets_files_up_to_its_own_limit_so_it_can_explain_it() -
     assert _directive(_location_for(reverse("collection:batches")), "proxy_read_timeout") is not None
 
 
-def test_record_files_to_the_batch_api_get_a_large_limit_and_a_long_wait() -> None:
+def test_record_files_to_the_batch_api_get_a_large_limit_and_a_longer_wait() -> None:
+    """Files are stored and collected later; JSON rows (up to MAX_JSON_ROWS) are collected while nginx waits."""
     path = "/api/v1/catalog/penalty-scjg/batches"
     assert _body_limit_for(path) >= 2 * MAX_UPLOAD_BYTES
     wait = _directive(_location_for(path), "proxy_read_timeout")
     assert wait is not None
-    assert int(wait.rstrip("s")) >= 300
+    assert int(wait.rstrip("s")) >= 120
     # Only the submission itself: reading a batch back is an ordinary request.
     assert _location_for("/api/v1/batches/1") == _location_for("/")
 

@@ -77,7 +77,7 @@ INSTALLED_APPS = [
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "batch-queries"],
+        "QUEUES": ["default", "batch-queries", "collection"],
     },
 }
 
@@ -175,6 +175,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Record files received through the API wait here until a task worker has collected them
+# (collection.queued); the server and its workers must see the same folder.
+PUBCREDIT_SPOOL_DIR = Path(os.environ.get("PUBCREDIT_SPOOL_DIR", BASE_DIR.parents[1] / "var" / "spool"))
 STATIC_ROOT = Path(os.environ.get("PUBCREDIT_STATIC_ROOT", BASE_DIR.parents[1] / "var" / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

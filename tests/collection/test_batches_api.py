@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -18,6 +19,7 @@ from pubcredit.collection.models import Batch, Record
 from tests.access.helpers import login_verified
 from tests.collection.conftest import PENALTY, penalty_row
 from tests.collection.test_readers_limits import HEADER_ROW, hand_built_workbook
+from tests.factories.tasks import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +68,13 @@ def test_file_upload_through_the_api(bearer: dict[str, str]) -> None:
     w.writerow(row)
     upload = SimpleUploadedFile("penalties.csv", buf.getvalue().encode("gb18030"), content_type="text/csv")
     res = Client().post(f"/api/v1/catalog/{PENALTY}/batches", {"file": upload}, headers=bearer)
-    assert res.status_code == 201, res.content
-    assert res.json()["accepted"] == 1
-    assert res.json()["channel"] == "file"
+    assert res.status_code == 202, res.content
+    assert (res.json()["status"], res.json()["channel"]) == ("received", "file")
+    assert run_worker() == 1
+    done = Client().get(res["Location"], headers=bearer)
+    assert done.status_code == 200
+    assert (done.json()["status"], done.json()["accepted"]) == ("completed", 1)
+    assert done.json()["file_digest"] == hashlib.sha256(buf.getvalue().encode("gb18030")).hexdigest()
 
 
 @pytest.mark.parametrize(

@@ -85,3 +85,53 @@ def test_kill_9_mid_batch_leaves_nothing_and_a_resend_finishes(tmp_path: Path) -
     assert Batch.objects.get().status == "completed"
     assert Record.objects.count() == ROWS
     assert Record.objects.values("natural_key").distinct().count() == ROWS
+
+
+def _worker() -> subprocess.Popen[str]:
+    """``pubcredit worker --batch``: runs what is queued (after queuing again what a killed worker left), then exits."""
+    command = [sys.executable, "-c", "import sys; from pubcredit import cli; sys.exit(cli.main(sys.argv[1:]))",
+               "worker", "--batch", "--quiet"]
+    env = {**_env(), "PUBCREDIT_SPOOL_DIR": str(settings.PUBCREDIT_SPOOL_DIR)}
+    # Our own interpreter with fixed arguments: no untrusted input.
+    return subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_worker_killed_mid_file_leaves_nothing_and_its_restart_finishes(tmp_path: Path) -> None:
+    """A file received through the API: the worker collecting it is killed; the next worker finishes it."""
+    from pubcredit.catalog.models import Department
+    from pubcredit.collection import queued
+
+    catalog_services.load_initial_catalog(actor=ACTOR)
+    path = write_csv(tmp_path / "big.csv", [penalty_row() for _ in range(ROWS)])
+    with path.open("rb") as upload:
+        batch = queued.receive_file(entry_code="penalty-scjg", department=Department.objects.get(code="hz-scjgj"),
+                                    upload=upload, filename="big.csv", actor=ACTOR)
+    spooled = queued.spool_dir() / batch.spool_name
+    db_name = settings.DATABASES["default"]["NAME"]
+    worker = _worker()
+    deadline = time.monotonic() + 60
+    while not _staging_copy_running(db_name) and worker.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert worker.poll() is None, worker.communicate()  # still working: the kill lands mid-batch
+    time.sleep(0.5)
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.communicate()
+    deadline = time.monotonic() + 30
+    while _backends(db_name) and time.monotonic() < deadline:  # the server rolls the transaction back
+        time.sleep(0.1)
+    batch.refresh_from_db()
+    assert batch.status == "processing"  # as the killed worker left it: nothing else of it remains
+    assert not Record.objects.exists()
+    assert not BatchRejection.objects.exists()
+    assert not Subject.objects.exists()
+    assert spooled.is_file()
+
+    again = _worker()
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    batch.refresh_from_db()
+    assert (batch.status, batch.accepted, batch.row_count) == ("completed", ROWS, ROWS)
+    assert Record.objects.count() == ROWS
+    assert Batch.objects.count() == 1
+    assert not spooled.exists()

@@ -13,11 +13,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from pubcredit.access import services as access_services
@@ -33,6 +32,7 @@ from tests.access.test_access_matrix import MATRIX, World, world  # noqa: F401 -
 from tests.factories import collection as rf
 from tests.factories import subjects as f
 from tests.factories.catalog import DepartmentFactory
+from tests.factories.tasks import run_worker
 from tests.reports.conftest import Company, version
 
 pytestmark = pytest.mark.django_db
@@ -41,22 +41,6 @@ URL = "/api/v1/batch-queries"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def run_worker() -> int:
-    """Run every queued task in this process, as ``pubcredit worker --batch`` does: claim a task row
-    (FOR UPDATE SKIP LOCKED), then django-tasks' own ``Worker.run_task``. Inside the test's
-    transaction, so without the worker loop's connection recycling."""
-    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-                    max_tasks=None, worker_id="test", excluded_queue_names=[])
-    count = 0
-    while True:
-        with transaction.atomic():
-            task = DBTaskResult.objects.ready().get_locked()
-            if task is None:
-                return count
-            task.claim("test")
-        worker.run_task(task)
-        count += 1
 
 
 def agency_token(agency: Subject) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""``pubcredit worker``: run background tasks (batch queries, Art. 40) from the database queue.
+"""``pubcredit worker``: run background tasks (batch queries, Art. 40; record files received through
+the API, Art. 13) from the database queue.
 
 Tasks are django-tasks rows written in the same transaction as the data they work on; each
 worker process claims one at a time (``SELECT … FOR UPDATE SKIP LOCKED``), so any number of
@@ -70,6 +71,18 @@ def _exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+def _resume_collection() -> None:
+    """Record files a stopped worker had not finished get a task again (``collection.queued.resume``)."""
+    from django.db import DatabaseError
+
+    from pubcredit.collection import queued
+
+    try:
+        queued.resume()
+    except DatabaseError as exc:  # not migrated yet: nothing can be waiting
+        print(f"pubcredit worker: received batches not checked ({exc.__class__.__name__})", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from pubcredit.cli import env, fail
 
@@ -80,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.parent_pid is not None:
         _exit_with_parent(args.parent_pid)
+    _resume_collection()
     # The others are children of this one: they stop with it (and the server stops it). Each in its
     # own session, so Ctrl-C in a terminal reaches this process only and each child is told once
     # (a second signal makes a worker abandon its graceful stop); --parent-pid covers a crash.

@@ -1,8 +1,9 @@
 """Collection API (Art. 13): departments submit batches under the catalog entries they provide.
 
 Authentication: a department's API token (``Authorization: Bearer pct_…``) or a signed-in
-officer's session (second factor passed). Rows come as JSON (``{"rows": [...]}``) or as an
-uploaded file (multipart field ``file``: CSV in UTF-8 or GB18030, JSON lines, XLSX).
+officer's session (second factor passed). Rows come as JSON (``{"rows": [...]}``, collected while
+the request waits) or as an uploaded file (multipart field ``file``: CSV in UTF-8 or GB18030, JSON
+lines, XLSX; kept and collected by a background task, ``collection.queued``).
 """
 
 from __future__ import annotations
@@ -10,16 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from ninja import Router, Status
 
 from pubcredit.access.readers import Reader, reader_for_request
 from pubcredit.catalog.models import Department
-from pubcredit.collection import queries, services
+from pubcredit.collection import queries, queued, services
 from pubcredit.collection.models import Batch, BatchChannel
-from pubcredit.collection.readers import open_rows, rows_from_dicts
+from pubcredit.collection.readers import rows_from_dicts
 from pubcredit.collection.schemas import BatchOut, RecordRevokedOut, RevokeIn
 from pubcredit.errors import InvalidInput, NotPermitted
 from pubcredit.subjects.schemas import ErrorOut
@@ -64,9 +65,10 @@ def batch_out(batch: Batch) -> dict[str, Any]:
     return {
         "id": batch.pk, "entry_code": batch.entry.code, "entry_version": batch.entry_version.number,
         "department": batch.department.code, "channel": batch.channel, "filename": batch.filename,
-        "status": batch.status, "row_count": batch.row_count, "accepted": batch.accepted, "updated": batch.updated,
+        "file_digest": batch.file_digest, "status": batch.status, "row_count": batch.row_count,
+        "accepted": batch.accepted, "updated": batch.updated,
         "unchanged": batch.unchanged, "rejected": batch.rejected, "error": batch.error,
-        "created_at": batch.created_at, "finished_at": batch.finished_at,
+        "created_at": batch.created_at, "started_at": batch.started_at, "finished_at": batch.finished_at,
         "rejections": [{"row_number": r.row_number, "field": r.field, "reason": r.reason} for r in shown],
         "rejections_truncated": batch.rejected > len(shown),
         "rejected_csv_url": reverse("api-v1:batch_rejected_csv", args=[batch.pk]) if batch.rejected else None,
@@ -75,23 +77,26 @@ def batch_out(batch: Batch) -> dict[str, Any]:
 
 @router.post(
     "/catalog/{entry_code}/batches",
-    response={201: BatchOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={201: BatchOut, 202: BatchOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="报送一个批次 / Submit a batch (Art. 13)",
     description="Rows are validated against the entry's published catalog version; each row is accepted or "
                 "rejected whole (row number, field, reason). Resending the same rows changes nothing (counted "
-                "as unchanged); a changed row with the same natural key becomes a new version.",
+                "as unchanged); a changed row with the same natural key becomes a new version. JSON rows are "
+                "collected while the request waits (201, the finished batch). A file is kept and collected in "
+                "the background (202, the batch `received`, its address in `Location`): poll "
+                "`GET /api/v1/batches/{id}` until its status is `completed` or `failed`. A file whose columns "
+                "are not the catalog's is refused at once (400).",
     openapi_extra=BATCH_BODY_DOC,
 )
-def submit(request: HttpRequest, entry_code: str) -> Status[dict[str, Any]]:
+def submit(request: HttpRequest, entry_code: str, response: HttpResponse) -> Status[dict[str, Any]]:
     reader, department = _department_reader(request)
     actor = reader.name or f"dept:{department.code}"
     upload = _uploaded_file(request) if request.content_type == "multipart/form-data" else None
     if upload is not None:
-        with open_rows(upload, filename=upload.name or "") as source:
-            batch = services.submit_batch(entry_code=entry_code, department=department, rows=source,
-                                          channel=BatchChannel.FILE, filename=upload.name or "",
-                                          file_digest=source.digest, actor=actor)
-        return Status(201, batch_out(batch))
+        batch = queued.receive_file(entry_code=entry_code, department=department, upload=upload,
+                                    filename=upload.name or "", actor=actor)
+        response["Location"] = reverse("api-v1:batch", args=[batch.pk])
+        return Status(202, batch_out(batch))
     if request.content_type != "application/json":
         raise InvalidInput("请以 application/json（{\"rows\": [...]}）或 multipart/form-data（file）提交",
                            field="body")
@@ -112,7 +117,8 @@ def submit(request: HttpRequest, entry_code: str) -> Status[dict[str, Any]]:
     return Status(201, batch_out(batch))
 
 
-@router.get("/batches/{batch_id}", response={200: BatchOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+@router.get("/batches/{batch_id}", url_name="batch",
+            response={200: BatchOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
             summary="批次结果 / A batch's status, counts and rejected rows")
 def get_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     reader = reader_for_request(request, channel="api")

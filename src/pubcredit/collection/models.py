@@ -68,6 +68,9 @@ class Batch(models.Model):
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("开始处理"), null=True, blank=True)
     finished_at = models.DateTimeField(_("处理完成"), null=True, blank=True)
+    # A file received through the API waits here (under settings.PUBCREDIT_SPOOL_DIR) until its
+    # task has collected it: the name lets a restarted worker finish what a killed one began.
+    spool_name = models.CharField(_("暂存文件"), max_length=80, blank=True)
 
     class Meta:
         verbose_name = _("报送批次")

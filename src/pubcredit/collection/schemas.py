@@ -26,7 +26,8 @@ class BatchOut(Schema):
     department: str
     channel: str
     filename: str
-    status: str
+    file_digest: str = Field(description="SHA-256 of the file as received (empty for JSON rows)")
+    status: str = Field(description="received → processing → completed, or failed (see error)")
     row_count: int
     accepted: int
     updated: int
@@ -34,6 +35,7 @@ class BatchOut(Schema):
     rejected: int
     error: str
     created_at: datetime
+    started_at: datetime | None
     finished_at: datetime | None
     rejections: list[RejectionOut]
     rejections_truncated: bool

@@ -62,6 +62,9 @@ from pubcredit.textinput import one_line, storable
 
 #: Rejections listed in a batch summary (the batch keeps all of them).
 REASON_MAX = 2000
+# Advisory lock keys (first half): one batch per entry at a time; one processor per queued batch.
+_ENTRY_LOCK = 0x5043
+QUEUED_BATCH_LOCK = 0x5044
 
 _STAGE_COLUMNS = ("row_number", "ok", "natural_key", "content_hash", "uscc", "id_hash", "name", "kind", "field",
                   "reason", "raw")
@@ -502,16 +505,27 @@ def _record_constants(batch: Batch, now: Any) -> str:
 @transaction.atomic
 def _process(*, version: CatalogVersion, department: Department, rows: Iterable[tuple[int, Mapping[str, Any]]],
              channel: str, filename: str, file_digest: str, actor: str, validator: RowValidator,
-             column_map: dict[str, str] | None, progress: Callable[[int], None] | None) -> Batch:
+             column_map: dict[str, str] | None, progress: Callable[[int], None] | None,
+             received: Batch | None = None) -> Batch:
     now = timezone.now()
     source = rows if isinstance(rows, RowSource) else None
-    batch = Batch.objects.create(
-        entry=version.entry, entry_version=version, department=department, channel=channel,
-        filename=filename[:255], file_digest=file_digest, status=BatchStatus.PROCESSING, created_by=actor,
-        started_at=now, file_format=source.format if source else "json", encoding=source.encoding if source else "",
-        columns=list(source.columns) if source is not None and source.columns is not None else [])
+    if received is not None:  # a queued file (collection.queued): its batch row exists already
+        # Whoever holds this lock processes the batch; a second task for it waits, then finds it done.
+        _execute("SELECT pg_advisory_xact_lock(%s, %s)", [QUEUED_BATCH_LOCK, received.pk])
+        batch = Batch.objects.get(pk=received.pk)
+        if batch.status not in (BatchStatus.RECEIVED, BatchStatus.PROCESSING):
+            return batch
+        batch.status = BatchStatus.PROCESSING
+        batch.started_at = batch.started_at or now
+    else:
+        batch = Batch.objects.create(
+            entry=version.entry, entry_version=version, department=department, channel=channel,
+            filename=filename[:255], file_digest=file_digest, status=BatchStatus.PROCESSING, created_by=actor,
+            started_at=now, file_format=source.format if source else "json",
+            encoding=source.encoding if source else "",
+            columns=list(source.columns) if source is not None and source.columns is not None else [])
     # One batch per entry at a time: concurrent batches would race for the same natural keys.
-    _execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x5043, version.entry_id])
+    _execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ENTRY_LOCK, version.entry_id])
     table = f"collection_stage_{batch.pk}"
     _execute(_stage_sql(table))
     _execute(_who_sql(table))
@@ -563,6 +577,21 @@ def _process(*, version: CatalogVersion, department: Department, rows: Iterable[
     return batch
 
 
+def submission_version(entry_code: str, department: Department) -> CatalogVersion:
+    """The catalog version a department's rows under ``entry_code`` are checked against (Art. 13).
+
+    The entry's published version; raises NotFound (unknown entry, or none published) and
+    NotPermitted (a department submits only under entries it provides, and only while active).
+    """
+    version = catalog_queries.published_version(entry_code)
+    if version.entry.department_id != department.pk:
+        raise NotPermitted(f"目录条目 {entry_code} 的提供单位是 {version.entry.department.name}，"
+                           f"{department.name} 不能在该条目下报送（第十三条）", field="entry")
+    if not department.is_active:
+        raise NotPermitted(f"部门 {department.name} 已停用，不能报送", field="department")
+    return version
+
+
 def submit_batch(*, entry_code: str, department: Department, rows: Iterable[tuple[int, Mapping[str, Any]]],
                  channel: str, filename: str = "", file_digest: str = "", actor: str,
                  progress: Callable[[int], None] | None = None) -> Batch:
@@ -586,12 +615,7 @@ def submit_batch(*, entry_code: str, department: Department, rows: Iterable[tupl
     who = _actor(actor)
     if channel not in BatchChannel.values:
         raise InvalidInput(f"未知的报送渠道 {channel}", field="channel")
-    version = catalog_queries.published_version(entry_code)
-    if version.entry.department_id != department.pk:
-        raise NotPermitted(f"目录条目 {entry_code} 的提供单位是 {version.entry.department.name}，"
-                           f"{department.name} 不能在该条目下报送（第十三条）", field="entry")
-    if not department.is_active:
-        raise NotPermitted(f"部门 {department.name} 已停用，不能报送", field="department")
+    version = submission_version(entry_code, department)
     validator = compile_version(version)
     source = rows if isinstance(rows, RowSource) else None
     try:
@@ -604,6 +628,87 @@ def submit_batch(*, entry_code: str, department: Department, rows: Iterable[tupl
         _record_failure(version=version, department=department, channel=channel, filename=filename,
                         file_digest=file_digest, actor=who, source=source, error=exc.message)
         raise
+
+
+def receive_batch(*, entry_code: str, department: Department, source: RowSource, filename: str, file_digest: str,
+                  spool_name: str, actor: str, enqueue: Callable[[Batch], object]) -> Batch:
+    """Record a file whose rows are collected later, by a background task (``collection.queued``).
+
+    The same checks as ``submit_batch`` before anything is kept: the entry, the department's right
+    to submit under it (Art. 13), and the file's header against the published catalog version
+    (unknown or duplicate columns refuse the whole file: InvalidInput, recorded as a failed
+    batch). The batch is then ``received``, pinned to that catalog version; ``enqueue`` runs
+    (with the batch) inside the transaction that keeps it, so a batch exists exactly when its task
+    does.
+    """
+    who = _actor(actor)
+    version = submission_version(entry_code, department)
+    validator = compile_version(version)
+    try:
+        if source.columns is not None:
+            validator.column_map(source.columns)
+    except InvalidInput as exc:
+        _record_failure(version=version, department=department, channel=BatchChannel.FILE, filename=filename,
+                        file_digest=file_digest, actor=who, source=source, error=exc.message)
+        raise
+    with transaction.atomic():
+        return _keep_received(version=version, department=department, source=source, filename=filename,
+                              file_digest=file_digest, spool_name=spool_name, actor=who, enqueue=enqueue)
+
+
+def _keep_received(*, version: CatalogVersion, department: Department, source: RowSource, filename: str,
+                   file_digest: str, spool_name: str, actor: str, enqueue: Callable[[Batch], object]) -> Batch:
+    batch = Batch.objects.create(
+        entry=version.entry, entry_version=version, department=department, channel=BatchChannel.FILE,
+        filename=storable(filename)[:255], file_digest=file_digest, status=BatchStatus.RECEIVED, created_by=actor,
+        spool_name=spool_name, file_format=source.format, encoding=source.encoding,
+        columns=list(source.columns) if source.columns is not None else [])
+    _audit("collection:batch:received", actor=actor, object_type="batch", object_id=str(batch.pk), subject_id=None,
+           data={"entry": version.entry.code, "version": version.number, "department": department.code,
+                 "filename": batch.filename, "digest": file_digest})
+    enqueue(batch)
+    return batch
+
+
+def start_received(batch: Batch) -> Batch:
+    """Show a received batch as ``processing`` (committed at once, so a department polling sees it)."""
+    Batch.objects.filter(pk=batch.pk, status=BatchStatus.RECEIVED).update(
+        status=BatchStatus.PROCESSING, started_at=timezone.now())
+    batch.refresh_from_db()
+    return batch
+
+
+def process_received(batch: Batch, rows: RowSource, *, progress: Callable[[int], None] | None = None) -> Batch:
+    """Collect the rows of a received batch: the same validation and writing as ``submit_batch``.
+
+    Against the catalog version the batch was received under, in one transaction. Safe to call
+    more than once for a batch (a task run twice, or again after a crash): one call processes it,
+    the others wait for it and return it as it ended. A file that turns out unreadable midway
+    (InvalidInput) leaves no record and marks the batch failed with the reason.
+    """
+    if batch.status not in (BatchStatus.RECEIVED, BatchStatus.PROCESSING):
+        return batch
+    version = batch.entry_version
+    validator = compile_version(version)
+    try:
+        column_map = validator.column_map(rows.columns) if rows.columns is not None else None
+        return _process(version=version, department=batch.department, rows=rows, channel=batch.channel,
+                        filename=batch.filename, file_digest=batch.file_digest, actor=batch.created_by,
+                        validator=validator, column_map=column_map, progress=progress, received=batch)
+    except InvalidInput as exc:
+        return fail_received(batch, exc.message)
+
+
+@transaction.atomic
+def fail_received(batch: Batch, error: str) -> Batch:
+    """End a received batch as failed, with the reason the department reads (no record was kept)."""
+    updated = Batch.objects.filter(pk=batch.pk, status__in=(BatchStatus.RECEIVED, BatchStatus.PROCESSING)).update(
+        status=BatchStatus.FAILED, error=storable(error)[:REASON_MAX], finished_at=timezone.now())
+    batch.refresh_from_db()
+    if updated:
+        _audit("collection:batch:failed", actor=batch.created_by, object_type="batch", object_id=str(batch.pk),
+               subject_id=None, data={"entry": batch.entry.code, "error": batch.error})
+    return batch
 
 
 @transaction.atomic

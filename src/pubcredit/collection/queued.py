@@ -1,0 +1,146 @@
+"""Record files received through the API, collected by a background task (issue #3 item 2, 4).
+
+A department's program uploads a file and gets its batch back at once (``received``, 202), then
+polls ``GET /api/v1/batches/{id}`` until it is ``completed`` or ``failed``. The file is kept in the
+spool folder (``settings.PUBCREDIT_SPOOL_DIR``) until its task has collected it; no web thread
+waits for a million rows, and the task workers (``pubcredit worker``, started by ``serve``) take
+one file at a time each.
+
+Guarantees, in order:
+
+* **Received means kept.** The file is written to the spool folder and flushed to disk first;
+  the batch row and its task are then written in one transaction. If that fails, the file goes.
+* **Header checked at once.** Unknown or duplicate columns, an unreadable format or encoding:
+  400 at upload, as for a file processed while the request waits.
+* **Nothing partial.** The rows are collected exactly as ``services.submit_batch`` collects them,
+  in one transaction (``services.process_received``).
+* **A killed worker's batch is finished.** A batch left ``processing`` (its worker killed with
+  -9, the machine restarted) still has its file; ``resume`` (run when a worker starts) gives it
+  a new task. A task run twice for one batch collects it once: the second waits, then finds it
+  done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import uuid
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from pubcredit.catalog.models import Department
+from pubcredit.collection import services
+from pubcredit.collection.models import Batch, BatchStatus
+from pubcredit.collection.readers import open_rows
+from pubcredit.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+
+_BLOCK = 1 << 20
+SPOOL_GONE = "报送文件已不在暂存区（服务器文件被清理），本批次未写入任何记录，请重新提交"
+
+
+def spool_dir() -> Path:
+    path = Path(settings.PUBCREDIT_SPOOL_DIR) / "batches"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def _spool(upload: IO[bytes]) -> tuple[Path, str]:
+    """Write an uploaded file to the spool folder, flushed to disk; return its path and SHA-256."""
+    folder = spool_dir()
+    name = f"{uuid.uuid4().hex}.upload"
+    part = folder / f"{name}.part"
+    digest = hashlib.sha256()
+    try:
+        with part.open("xb") as out:
+            for block in iter(lambda: upload.read(_BLOCK), b""):
+                digest.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        final = folder / name
+        part.rename(final)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return final, digest.hexdigest()
+
+
+def receive_file(*, entry_code: str, department: Department, upload: IO[bytes], filename: str,
+                 actor: str) -> Batch:
+    """Keep an uploaded record file and queue its collection; return the ``received`` batch.
+
+    Raises as ``services.submit_batch`` does before any row is read: NotFound, NotPermitted, and
+    InvalidInput for a file that cannot be opened or whose columns are not the catalog's (kept as
+    a failed batch). Nothing stays in the spool folder after an error.
+    """
+    from pubcredit.collection import tasks
+
+    path, digest = _spool(upload)
+    try:
+        with open_rows(path, filename=filename) as source:
+            return services.receive_batch(
+                entry_code=entry_code, department=department, source=source, filename=filename, file_digest=digest,
+                spool_name=path.name, actor=actor, enqueue=lambda batch: tasks.collect_received.enqueue(batch.pk))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def collect(batch_id: int) -> Batch | None:
+    """The task's work: collect a received batch from its spooled file, then remove the file.
+
+    Returns the batch as it ended, or None when no such batch exists (deleted meanwhile).
+    """
+    batch = Batch.objects.select_related("entry", "entry_version", "department").filter(pk=batch_id).first()
+    if batch is None or batch.status not in (BatchStatus.RECEIVED, BatchStatus.PROCESSING):
+        return batch
+    path = spool_dir() / batch.spool_name if batch.spool_name else None
+    if path is None or not path.is_file():
+        return _forget(services.fail_received(batch, SPOOL_GONE))
+    batch = services.start_received(batch)
+    try:
+        with open_rows(path, filename=batch.filename) as rows:
+            batch = services.process_received(batch, rows)
+    except InvalidInput as exc:  # cannot be opened any more (the header was read at upload)
+        batch = services.fail_received(batch, exc.message)
+    return _forget(batch)
+
+
+def _forget(batch: Batch) -> Batch:
+    """Remove a finished batch's spooled file (the batch keeps its digest and rejected rows)."""
+    if batch.status in (BatchStatus.COMPLETED, BatchStatus.FAILED) and batch.spool_name:
+        (spool_dir() / batch.spool_name).unlink(missing_ok=True)
+    return batch
+
+
+def resume() -> list[int]:
+    """Queue again every received or processing batch that no one is collecting now.
+
+    Run when a task worker starts: a batch whose worker was killed mid-way is finished from its
+    spooled file (its transaction was rolled back, so it starts over). A batch being collected
+    holds an advisory lock and is left alone; a batch still waiting for its first task may be
+    queued twice, which collects it once.
+    """
+    from pubcredit.collection import tasks
+
+    queued = []
+    waiting = Batch.objects.filter(status__in=(BatchStatus.RECEIVED, BatchStatus.PROCESSING)).exclude(spool_name="")
+    for batch_id in waiting.values_list("pk", flat=True).order_by("pk"):
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [services.QUEUED_BATCH_LOCK, batch_id])
+            free = bool(cur.fetchone()[0])
+            if free:
+                cur.execute("SELECT pg_advisory_unlock(%s, %s)", [services.QUEUED_BATCH_LOCK, batch_id])
+        if free:
+            with transaction.atomic():
+                tasks.collect_received.enqueue(batch_id)
+            queued.append(batch_id)
+    if queued:
+        log.info("queued again the batches a stopped worker had not finished: %s", queued)
+    return queued

@@ -1,0 +1,179 @@
+"""Record files received through the API and collected by a background task (issue #3 items 2, 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from pubcredit.access import tokens
+from pubcredit.audit.models import AuditEntry
+from pubcredit.catalog.models import Department
+from pubcredit.collection import queued, services, tasks
+from pubcredit.collection.models import Batch, BatchRejection, Record
+from pubcredit.collection.readers import SNIFF_BYTES
+from tests.collection.conftest import PENALTY, penalty_row, write_csv
+from tests.factories.tasks import run_worker
+
+ROWS_PAST_SNIFF = 400  # ≈ 150 kB of penalty rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bearer(dept: Department) -> dict[str, str]:
+    issued = tokens.create_department_token(dept, name="执法办案系统", actor="test")
+    return {"Authorization": f"Bearer {issued.secret}"}
+
+
+def _upload(path: Path, headers: dict[str, str], *, name: str = "") -> object:
+    upload = SimpleUploadedFile(name or path.name, path.read_bytes(), content_type="text/csv")
+    return Client().post(f"/api/v1/catalog/{PENALTY}/batches", {"file": upload}, headers=headers)
+
+
+def _spooled() -> list[Path]:
+    return sorted(queued.spool_dir().iterdir())
+
+
+def test_a_file_is_received_at_once_then_collected_by_the_worker(bearer: dict[str, str], tmp_path: Path) -> None:
+    good, bad = penalty_row(), penalty_row(CF_CFLB="99")
+    res = _upload(write_csv(tmp_path / "p.csv", [good, bad]), bearer)
+    assert res.status_code == 202, res.content
+    body = res.json()
+    assert (body["status"], body["row_count"], body["started_at"]) == ("received", 0, None)
+    assert res["Location"] == f"/api/v1/batches/{body['id']}"
+    assert not Record.objects.exists()  # nothing collected while the request waited
+    assert len(_spooled()) == 1  # the file is kept until its task has run
+    waiting = Client().get(res["Location"], headers=bearer).json()
+    assert waiting["status"] == "received"
+
+    assert run_worker() == 1
+    done = Client().get(res["Location"], headers=bearer).json()
+    assert (done["status"], done["row_count"], done["accepted"], done["rejected"]) == ("completed", 2, 1, 1)
+    assert done["started_at"]
+    assert done["finished_at"]
+    assert [r["row_number"] for r in done["rejections"]] == [2]
+    assert Record.objects.filter(entry__code=PENALTY).count() == 1
+    assert _spooled() == []  # collected: the spooled file is gone, the batch keeps its digest
+    events = list(AuditEntry.objects.filter(object_type="batch", object_id=str(body["id"]))
+                  .values_list("event", flat=True).order_by("id"))
+    assert events == ["collection:batch:received", "collection:batch:completed"]
+
+
+def test_processing_is_visible_while_the_rows_are_collected(bearer: dict[str, str], tmp_path: Path) -> None:
+    res = _upload(write_csv(tmp_path / "p.csv", [penalty_row()]), bearer)
+    batch = Batch.objects.get(pk=res.json()["id"])
+    services.start_received(batch)  # what the task commits before it opens the file
+    shown = Client().get(res["Location"], headers=bearer).json()
+    assert shown["status"] == "processing"
+    assert shown["started_at"]
+    assert run_worker() == 1
+    assert Batch.objects.get(pk=batch.pk).status == "completed"
+
+
+def test_columns_not_in_the_catalog_are_refused_at_upload_and_nothing_is_spooled(
+        bearer: dict[str, str], tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "p.csv", [{**penalty_row(), "NOT_A_COLUMN": "x"}])
+    res = _upload(path, bearer)
+    assert res.status_code == 400, res.content
+    assert "NOT_A_COLUMN" in res.json()["message"]
+    failed = Batch.objects.get()
+    assert (failed.status, failed.spool_name) == ("failed", "")
+    assert "NOT_A_COLUMN" in failed.error
+    assert not DBTaskResult.objects.exists()
+    assert _spooled() == []
+
+
+def test_an_unreadable_file_is_400_and_nothing_is_kept(bearer: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_bytes("CF_WSH\n".encode("utf-16"))
+    res = _upload(path, bearer)
+    assert res.status_code == 400, res.content
+    assert "UTF-16" in res.json()["message"]
+    assert not DBTaskResult.objects.exists()
+    assert _spooled() == []
+
+
+def test_a_file_damaged_past_its_header_fails_the_batch_and_keeps_no_row(
+        bearer: dict[str, str], tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "p.csv", [penalty_row() for _ in range(ROWS_PAST_SNIFF)])
+    path.write_bytes(path.read_bytes() + b"\xff\xfe,x\n")  # an undecodable byte after the good rows
+    assert path.stat().st_size > SNIFF_BYTES  # the encoding was judged on the good rows
+    res = _upload(path, bearer)
+    assert res.status_code == 202, res.content
+    run_worker()
+    failed = Client().get(res["Location"], headers=bearer).json()
+    assert failed["status"] == "failed"
+    assert "UTF-8" in failed["error"]
+    assert not Record.objects.exists()
+    assert not BatchRejection.objects.exists()
+    assert _spooled() == []
+
+
+def test_a_task_run_twice_collects_the_batch_once(bearer: dict[str, str], tmp_path: Path) -> None:
+    res = _upload(write_csv(tmp_path / "p.csv", [penalty_row(), penalty_row()]), bearer)
+    tasks.collect_received.enqueue(res.json()["id"])  # e.g. queued again by a restarted worker
+    assert run_worker() == 2
+    batch = Batch.objects.get(pk=res.json()["id"])
+    assert (batch.status, batch.accepted, batch.unchanged) == ("completed", 2, 0)
+    assert Record.objects.count() == 2
+    assert Batch.objects.count() == 1
+
+
+def test_a_spooled_file_that_disappeared_fails_the_batch_with_a_reason(
+        bearer: dict[str, str], tmp_path: Path) -> None:
+    res = _upload(write_csv(tmp_path / "p.csv", [penalty_row()]), bearer)
+    for path in _spooled():
+        path.unlink()
+    run_worker()
+    batch = Batch.objects.get(pk=res.json()["id"])
+    assert batch.status == "failed"
+    assert batch.error == queued.SPOOL_GONE
+    assert not Record.objects.exists()
+
+
+def _url() -> str:
+    db = settings.DATABASES["default"]
+    return (f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} dbname={db['NAME']} "
+            f"user={db['USER']} password={db.get('PASSWORD') or ''}")
+
+
+def test_resume_queues_again_what_no_one_is_collecting(bearer: dict[str, str], tmp_path: Path) -> None:
+    first = _upload(write_csv(tmp_path / "a.csv", [penalty_row()]), bearer).json()["id"]
+    second = _upload(write_csv(tmp_path / "b.csv", [penalty_row()]), bearer).json()["id"]
+    json_batch = Client().post(f"/api/v1/catalog/{PENALTY}/batches", {"rows": [penalty_row()]},
+                               content_type="application/json", headers=bearer).json()["id"]
+    DBTaskResult.objects.all().delete()  # as if their worker had died holding them
+    services.start_received(Batch.objects.get(pk=first))  # died while processing
+    # another worker is collecting the second one right now: it holds the batch's lock
+    with psycopg.connect(_url(), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [services.QUEUED_BATCH_LOCK, second])
+        assert queued.resume() == [first]
+    assert queued.resume() == [first, second]  # a finished batch (the JSON one) is never queued again
+    assert json_batch not in (first, second)
+    assert run_worker() == 3  # the first was queued twice by now: collected once ...
+    assert Batch.objects.get(pk=first).status == "completed"
+    assert Batch.objects.get(pk=second).status == "completed"  # ... and the second, no longer locked
+    assert Record.objects.count() == 3
+
+
+def test_an_officer_session_may_upload_through_the_api_too(dept: Department, tmp_path: Path) -> None:
+    from pubcredit.access.models import Role, User
+    from tests.access.helpers import login_verified
+
+    officer = User.objects.create_user(username="o", password="x-Long-pass-1", role=Role.OFFICER,
+                                       department=dept, is_staff=True)
+    client = Client()
+    login_verified(client, officer)
+    upload = SimpleUploadedFile("p.csv", write_csv(tmp_path / "p.csv", [penalty_row()]).read_bytes(),
+                                content_type="text/csv")
+    res = client.post(f"/api/v1/catalog/{PENALTY}/batches", {"file": upload})
+    assert res.status_code == 202, res.content
+    run_worker()
+    assert Batch.objects.get().created_by == "o"
+    assert Record.objects.count() == 1
