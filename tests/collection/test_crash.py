@@ -135,3 +135,26 @@ def test_a_task_worker_killed_mid_file_leaves_nothing_and_its_restart_finishes(t
     assert Record.objects.count() == ROWS
     assert Batch.objects.count() == 1
     assert not spooled.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_processing_batch_shows_the_rows_read_so_far(tmp_path: Path) -> None:
+    """The count is committed apart from the collecting transaction, so a department polling sees it move."""
+    from pubcredit.catalog.models import Department
+    from pubcredit.collection import queued, services
+
+    catalog_services.load_initial_catalog(actor=ACTOR)
+    path = write_csv(tmp_path / "p.csv", [penalty_row()])
+    with path.open("rb") as upload:
+        batch = queued.receive_file(entry_code="penalty-scjg", department=Department.objects.get(code="hz-scjgj"),
+                                    upload=upload, filename="p.csv", actor=ACTOR)
+    progress = queued.Progress(batch.pk, every=0)
+    progress(500)
+    batch.refresh_from_db()
+    assert batch.row_count == 0  # still only received: nothing to show
+    services.start_received(batch)
+    progress(20_000)
+    progress(700)
+    progress.close()
+    batch.refresh_from_db()
+    assert (batch.status, batch.row_count) == ("processing", 21_200)

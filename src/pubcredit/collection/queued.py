@@ -25,12 +25,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from pubcredit.catalog.models import Department
 from pubcredit.collection import services
@@ -104,12 +106,47 @@ def collect(batch_id: int) -> Batch | None:
     if path is None or not path.is_file():
         return _forget(services.fail_received(batch, SPOOL_GONE))
     batch = services.start_received(batch)
+    progress = Progress(batch.pk)
     try:
         with open_rows(path, filename=batch.filename) as rows:
-            batch = services.process_received(batch, rows)
+            batch = services.process_received(batch, rows, progress=progress)
     except InvalidInput as exc:  # cannot be opened any more (the header was read at upload)
         batch = services.fail_received(batch, exc.message)
+    finally:
+        progress.close()
     return _forget(batch)
+
+
+class Progress:
+    """Rows read so far, shown as a processing batch's ``row_count`` while it is collected.
+
+    The rows are written in one transaction, which nobody else sees until it ends; so the count
+    goes through a database connection of its own, committed at once, at most every ``every``
+    seconds. It changes only ``row_count`` of a batch still ``processing`` (the collecting
+    transaction writes the final counts when it commits).
+    """
+
+    def __init__(self, batch_id: int, *, every: float = 1.0) -> None:
+        self.batch_id = batch_id
+        self.every = every
+        self.read = 0
+        self._last = time.monotonic()
+        self._connection: BaseDatabaseWrapper | None = None
+
+    def __call__(self, rows: int) -> None:
+        self.read += rows
+        if time.monotonic() - self._last >= self.every:
+            self._last = time.monotonic()
+            if self._connection is None:
+                self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            with self._connection.cursor() as cur:
+                cur.execute(f"UPDATE {Batch._meta.db_table} SET row_count = %s WHERE id = %s AND status = %s",
+                            [self.read, self.batch_id, BatchStatus.PROCESSING])
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def _forget(batch: Batch) -> Batch:

@@ -28,7 +28,7 @@ class BatchOut(Schema):
     filename: str
     file_digest: str = Field(description="SHA-256 of the file as received (empty for JSON rows)")
     status: str = Field(description="received → processing → completed, or failed (see error)")
-    row_count: int
+    row_count: int = Field(description="rows in the file; while processing, the rows read so far")
     accepted: int
     updated: int
     unchanged: int
