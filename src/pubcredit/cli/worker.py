@@ -26,7 +26,7 @@ DEFAULT_INTERVAL = 1.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("worker", help="run background tasks (batch queries)", description=__doc__,
+    p = sub.add_parser("worker", help="run background tasks (batch queries, record files received through the API)", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--processes", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--queues", default="*", help="comma-separated queue names, * for all (default *)")
