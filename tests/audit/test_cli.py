@@ -90,10 +90,11 @@ def test_the_background_sealer_seals_and_signs_committed_entries(monkeypatch: py
         record(2)
         while time.monotonic() < deadline and queries.last_checkpoint_seq() < 5:
             time.sleep(0.2)
-        assert child.poll() is None
+        assert child.process.poll() is None
     finally:
-        child.terminate()
-        child.wait(timeout=10)
+        child.stop()
+    assert child.process.poll() is not None
+    assert child.restarts == 0
     report = queries.verify()
     assert report.ok, report.summary()
     assert (report.entries, report.unsealed, queries.last_checkpoint_seq()) == (5, 0, 5)

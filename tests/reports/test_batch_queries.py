@@ -595,10 +595,9 @@ def test_the_background_worker_runs_committed_jobs(monkeypatch: pytest.MonkeyPat
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and status_of(job, headers).json()["status"] != "done":
             time.sleep(0.2)
-        assert child.poll() is None
+        assert child.process.poll() is None
     finally:
-        child.terminate()
-        child.wait(timeout=30)
+        child.stop()
     assert status_of(job, headers).json()["counts"] == {"found": 1, "not_found": 0, "invalid": 1, "duplicates": 0}
     assert [line["status"] for line in jsonl(job, headers)] == ["found", "invalid"]
 

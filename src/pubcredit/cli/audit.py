@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import json
 import os
 import subprocess
@@ -18,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from pubcredit.cli.supervise import Supervised
 
 DEFAULT_INTERVAL = 2.0
 DEFAULT_CHECKPOINT_EVERY = 1000
@@ -227,8 +228,9 @@ def run_checkpoints(args: argparse.Namespace) -> int:
     return 0
 
 
-def start_background_sealer(interval: float = DEFAULT_INTERVAL) -> subprocess.Popen[bytes]:
-    """Run ``pubcredit audit seal --follow`` beside the server, stopped when the server stops.
+def start_background_sealer(interval: float = DEFAULT_INTERVAL) -> Supervised:
+    """Run ``pubcredit audit seal --follow`` beside the server, stopped when the server stops and
+    started again if it ends before (``cli.supervise``).
 
     A separate process, not a thread: gunicorn forks its workers, and a database connection
     held by a thread at fork time must not be shared. The child inherits this process's
@@ -236,15 +238,5 @@ def start_background_sealer(interval: float = DEFAULT_INTERVAL) -> subprocess.Po
     """
     command = [sys.executable, "-c", "import sys; from pubcredit.cli import main; sys.exit(main())",
                "audit", "seal", "--follow", "--quiet", "--parent-pid", str(os.getpid()), "--interval", str(interval)]
-    child = subprocess.Popen(command)  # noqa: S603 - our own interpreter and fixed arguments
-
-    def stop() -> None:
-        if child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-
-    atexit.register(stop)
-    return child
+    # Our own interpreter and fixed arguments.
+    return Supervised("audit sealer", lambda: subprocess.Popen(command), stop_timeout=10)  # noqa: S603

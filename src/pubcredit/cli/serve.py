@@ -130,10 +130,10 @@ def serve_forever(*, host: str, port: int, workers: int, threads: int) -> None:
     connections.close_all()  # never share a database connection across the workers' fork
     from pubcredit.cli.audit import start_background_sealer
 
-    start_background_sealer()  # chains and signs the audit log while the server runs (stops with it)
+    start_background_sealer()  # chains and signs the audit log while the server runs (restarted if it ends)
     from pubcredit.cli.worker import start_background_worker
 
-    start_background_worker()  # runs background tasks (batch queries) while the server runs (stops with it)
+    start_background_worker()  # background tasks (batch queries, record files), restarted if it ends
     load_and_freeze()
 
     class _App(BaseApplication):

@@ -14,7 +14,6 @@ start one beside the server (``PUBCREDIT_TASK_WORKERS`` processes, default 2).
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
 import signal
 import subprocess
@@ -22,11 +21,14 @@ import sys
 import threading
 import time
 
+from pubcredit.cli.supervise import Supervised
+
 DEFAULT_INTERVAL = 1.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("worker", help="run background tasks (batch queries, record files received through the API)", description=__doc__,
+    p = sub.add_parser("worker", help="run background tasks (batch queries, record files received through the API)",
+                       description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--processes", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--queues", default="*", help="comma-separated queue names, * for all (default *)")
@@ -111,8 +113,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def start_background_worker(processes: int | None = None) -> subprocess.Popen[bytes]:
-    """Run ``pubcredit worker`` beside the server, stopped when the server stops.
+def start_background_worker(processes: int | None = None) -> Supervised:
+    """Run ``pubcredit worker`` beside the server, stopped when the server stops and started again
+    if it ends before (``cli.supervise``; on its start it queues again the record files a killed
+    worker left unfinished).
 
     Separate processes, like the audit sealer: gunicorn forks its workers, and a database
     connection must never be shared across a fork. The child inherits this process's
@@ -123,6 +127,5 @@ def start_background_worker(processes: int | None = None) -> subprocess.Popen[by
     command = _command(args, parent_pid=os.getpid())
     command[command.index("--processes") + 1] = str(max(1, count))
     # Own session: stopped once, by this process (atexit), not also by a terminal's Ctrl-C.
-    child = subprocess.Popen(command, start_new_session=True)  # noqa: S603 - our own interpreter, fixed arguments
-    atexit.register(_stop, [child])
-    return child
+    # Our own interpreter, fixed arguments.
+    return Supervised("task worker", lambda: subprocess.Popen(command, start_new_session=True))  # noqa: S603
