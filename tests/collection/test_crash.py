@@ -56,12 +56,8 @@ def _backends(db_name: str) -> int:
         return int(cur.fetchone()[0])
 
 
-@pytest.mark.django_db(transaction=True)
-def test_kill_9_mid_batch_leaves_nothing_and_a_resend_finishes(tmp_path: Path) -> None:
-    catalog_services.load_initial_catalog(actor=ACTOR)
-    path = write_csv(tmp_path / "big.csv", [penalty_row() for _ in range(ROWS)])
-    db_name = settings.DATABASES["default"]["NAME"]
-    worker = _ingest(path)
+def _kill_mid_batch(worker: subprocess.Popen[str], db_name: str) -> None:
+    """Wait until the process is writing a batch, kill -9 it, and wait until the server has rolled back."""
     deadline = time.monotonic() + 60
     while not _staging_copy_running(db_name) and worker.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -73,6 +69,14 @@ def test_kill_9_mid_batch_leaves_nothing_and_a_resend_finishes(tmp_path: Path) -
     deadline = time.monotonic() + 30
     while _backends(db_name) and time.monotonic() < deadline:  # the server rolls the transaction back
         time.sleep(0.1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kill_9_mid_batch_leaves_nothing_and_a_resend_finishes(tmp_path: Path) -> None:
+    catalog_services.load_initial_catalog(actor=ACTOR)
+    path = write_csv(tmp_path / "big.csv", [penalty_row() for _ in range(ROWS)])
+    db_name = settings.DATABASES["default"]["NAME"]
+    _kill_mid_batch(_ingest(path), db_name)
     assert not Batch.objects.exists()
     assert not Record.objects.exists()
     assert not BatchRejection.objects.exists()
@@ -109,17 +113,7 @@ def test_a_task_worker_killed_mid_file_leaves_nothing_and_its_restart_finishes(t
                                     upload=upload, filename="big.csv", actor=ACTOR)
     spooled = queued.spool_dir() / batch.spool_name
     db_name = settings.DATABASES["default"]["NAME"]
-    worker = _worker()
-    deadline = time.monotonic() + 60
-    while not _staging_copy_running(db_name) and worker.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert worker.poll() is None, worker.communicate()  # still working: the kill lands mid-batch
-    time.sleep(0.5)
-    os.kill(worker.pid, signal.SIGKILL)
-    worker.communicate()
-    deadline = time.monotonic() + 30
-    while _backends(db_name) and time.monotonic() < deadline:  # the server rolls the transaction back
-        time.sleep(0.1)
+    _kill_mid_batch(_worker(), db_name)
     batch.refresh_from_db()
     assert batch.status == "processing"  # as the killed worker left it: nothing else of it remains
     assert not Record.objects.exists()
