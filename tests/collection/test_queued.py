@@ -177,3 +177,42 @@ def test_an_officer_session_may_upload_through_the_api_too(dept: Department, tmp
     run_worker()
     assert Batch.objects.get().created_by == "o"
     assert Record.objects.count() == 1
+
+
+def test_the_officer_page_of_a_file_still_waiting_says_so_and_refreshes(
+        dept: Department, bearer: dict[str, str], tmp_path: Path) -> None:
+    from pubcredit.access.models import Role, User
+    from tests.access.helpers import login_verified
+
+    res = _upload(write_csv(tmp_path / "p.csv", [penalty_row(), penalty_row(CF_CFLB="99")]), bearer)
+    officer = User.objects.create_user(username="o", password="x-Long-pass-1", role=Role.OFFICER,
+                                       department=dept, is_staff=True)
+    client = login_verified(Client(), officer)
+    page = f"/officer/batches/{res.json()['id']}/"
+    html = client.get(page).content.decode()
+    assert "文件已接收，正在排队等待处理" in html
+    assert '<meta http-equiv="refresh" content="5">' in html
+    services.start_received(Batch.objects.get(pk=res.json()["id"]))
+    assert "文件正在后台处理，已读 0 行" in client.get(page).content.decode()
+    run_worker()
+    done = client.get(page).content.decode()
+    assert "refresh" not in done
+    assert "第 2 行" in done  # the rejected row, as for an upload on this page
+
+
+def test_resume_removes_old_spooled_files_that_no_batch_names(bearer: dict[str, str], tmp_path: Path) -> None:
+    import os
+    import time
+
+    waiting = _upload(write_csv(tmp_path / "p.csv", [penalty_row()]), bearer).json()["id"]
+    folder = queued.spool_dir()
+    old = time.time() - queued.ORPHAN_AGE_SECONDS - 60
+    orphan, part, fresh = folder / "dead.upload", folder / "dead.upload.part", folder / "new.upload"
+    for path in (orphan, part, fresh):
+        path.write_bytes(b"CF_WSH\n")
+    os.utime(orphan, (old, old))
+    os.utime(part, (old, old))
+    kept = folder / Batch.objects.get(pk=waiting).spool_name
+    os.utime(kept, (old, old))  # old, but a waiting batch names it
+    queued.resume()
+    assert sorted(p.name for p in _spooled()) == sorted([kept.name, fresh.name])

@@ -180,4 +180,25 @@ def resume() -> list[int]:
             queued.append(batch_id)
     if queued:
         log.info("queued again the batches a stopped worker had not finished: %s", queued)
+    _remove_orphans()
     return queued
+
+
+#: A spooled file no waiting batch names is removed once it is this old (an upload being stored
+#: names its file only when its transaction commits, a few seconds after the file is written).
+ORPHAN_AGE_SECONDS = 3600
+
+
+def _remove_orphans() -> list[str]:
+    """Remove spooled files of uploads that never became a batch (the server stopped in between)."""
+    named = set(Batch.objects.filter(status__in=(BatchStatus.RECEIVED, BatchStatus.PROCESSING))
+                .exclude(spool_name="").values_list("spool_name", flat=True))
+    cutoff = time.time() - ORPHAN_AGE_SECONDS
+    removed = []
+    for path in spool_dir().iterdir():
+        if path.name not in named and path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    if removed:
+        log.info("removed spooled files no batch names: %s", removed)
+    return removed

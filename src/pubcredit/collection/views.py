@@ -15,7 +15,7 @@ from pubcredit.access.readers import Reader, reader_for_request
 from pubcredit.catalog.models import Department
 from pubcredit.collection import queries, services
 from pubcredit.collection.forms import UploadForm
-from pubcredit.collection.models import BatchChannel
+from pubcredit.collection.models import BatchChannel, BatchStatus
 from pubcredit.collection.readers import open_rows
 from pubcredit.errors import NotFound, PubcreditError
 
@@ -70,7 +70,8 @@ def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     except NotFound as exc:
         return render(request, "portal/error.html", {"title": _("未找到"), "message": exc.message}, status=404)
     rejections = queries.rejections_of(found)
-    return render(request, "collection/batch.html", {"batch": found, "rejections": rejections,
+    waiting = found.status in (BatchStatus.RECEIVED, BatchStatus.PROCESSING)  # a file sent through the API
+    return render(request, "collection/batch.html", {"batch": found, "rejections": rejections, "waiting": waiting,
                                                      "truncated": found.rejected > len(rejections)})
 
 
