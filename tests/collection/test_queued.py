@@ -25,6 +25,12 @@ ROWS_PAST_SNIFF = 400  # ≈ 150 kB of penalty rows
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _own_spool_folder(settings: object, tmp_path: Path) -> None:
+    """Each test counts the files in the spool folder: it gets a folder of its own."""
+    settings.PUBCREDIT_SPOOL_DIR = tmp_path / "spool"  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def bearer(dept: Department) -> dict[str, str]:
     issued = tokens.create_department_token(dept, name="执法办案系统", actor="test")
@@ -216,3 +222,41 @@ def test_resume_removes_old_spooled_files_that_no_batch_names(bearer: dict[str, 
     os.utime(kept, (old, old))  # old, but a waiting batch names it
     queued.resume()
     assert sorted(p.name for p in _spooled()) == sorted([kept.name, fresh.name])
+
+
+def test_a_fault_while_collecting_fails_the_batch_with_a_reason_and_keeps_nothing(
+        bearer: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    res = _upload(write_csv(tmp_path / "p.csv", [penalty_row()]), bearer)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(services, "_merge", broken)
+    with pytest.raises(ZeroDivisionError):
+        queued.collect(res.json()["id"])
+    batch = Batch.objects.get(pk=res.json()["id"])
+    assert batch.status == "failed"
+    assert batch.error == queued.INTERNAL_ERROR.format(kind="ZeroDivisionError")
+    assert not Record.objects.exists()
+    assert _spooled() == []
+
+
+def test_a_lost_database_leaves_the_batch_to_the_next_worker_start(
+        bearer: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    res = _upload(write_csv(tmp_path / "p.csv", [penalty_row()]), bearer)
+
+    def gone(*args: object, **kwargs: object) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "_merge", gone)
+    with pytest.raises(OperationalError):
+        queued.collect(res.json()["id"])
+    batch = Batch.objects.get(pk=res.json()["id"])
+    assert batch.status == "processing"
+    assert len(_spooled()) == 1
+    monkeypatch.undo()
+    assert queued.resume() == [batch.pk]
+    run_worker()
+    assert Batch.objects.get(pk=batch.pk).status == "completed"

@@ -238,5 +238,8 @@ def start_background_sealer(interval: float = DEFAULT_INTERVAL) -> Supervised:
     """
     command = [sys.executable, "-c", "import sys; from pubcredit.cli import main; sys.exit(main())",
                "audit", "seal", "--follow", "--quiet", "--parent-pid", str(os.getpid()), "--interval", str(interval)]
+    # Own session, as the task workers: stopped once, by this process (atexit), not also by a
+    # signal to the terminal's process group, which the supervisor would take for a crash.
     # Our own interpreter and fixed arguments.
-    return Supervised("audit sealer", lambda: subprocess.Popen(command), stop_timeout=10)  # noqa: S603
+    return Supervised("audit sealer", lambda: subprocess.Popen(command, start_new_session=True),  # noqa: S603
+                      stop_timeout=10)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from pubcredit.catalog.models import Department
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 _BLOCK = 1 << 20
 SPOOL_GONE = "报送文件已不在暂存区（服务器文件被清理），本批次未写入任何记录，请重新提交"
+INTERNAL_ERROR = "平台处理该文件时出错（{kind}），本批次未写入任何记录；错误已记录，请稍后重新提交"
 
 
 def spool_dir() -> Path:
@@ -67,10 +68,19 @@ def _spool(upload: IO[bytes]) -> tuple[Path, str]:
             os.fsync(out.fileno())
         final = folder / name
         part.rename(final)
+        _sync_folder(folder)  # the rename itself reaches the disk before the batch is committed
     except BaseException:
         part.unlink(missing_ok=True)
         raise
     return final, digest.hexdigest()
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def receive_file(*, entry_code: str, department: Department, upload: IO[bytes], filename: str,
@@ -112,6 +122,14 @@ def collect(batch_id: int) -> Batch | None:
             batch = services.process_received(batch, rows, progress=progress)
     except InvalidInput as exc:  # cannot be opened any more (the header was read at upload)
         batch = services.fail_received(batch, exc.message)
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the batch stays processing, and the next worker start collects it
+    except Exception as exc:
+        # A fault of ours: the transaction was rolled back. Say so to the department rather than
+        # leave the batch processing for ever, and keep the traceback for the operators.
+        log.exception("collecting batch %s failed", batch.pk)
+        _forget(services.fail_received(batch, INTERNAL_ERROR.format(kind=exc.__class__.__name__)))
+        raise
     finally:
         progress.close()
     return _forget(batch)
