@@ -54,3 +54,23 @@ def test_a_helper_that_keeps_failing_is_restarted_after_a_pause_not_in_a_busy_lo
     finally:
         helper.stop()
     assert 1 <= helper.restarts <= 3
+
+
+def test_a_forked_process_ending_does_not_stop_the_helper() -> None:
+    """gunicorn forks its workers after the helpers are started: a worker's exit must leave them running."""
+    helper = Supervised("sleeper", _sleeper, restart_delay=0.05, stop_timeout=5)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the forked "worker": runs the inherited atexit callbacks as it exits
+            signal.alarm(5)  # a stop that hangs here (a lock held by the parent's thread) fails the test
+            try:
+                helper.stop()
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        time.sleep(0.2)
+        assert helper.process.poll() is None
+        assert helper.restarts == 0
+    finally:
+        helper.stop()
+    assert helper.process.poll() is not None

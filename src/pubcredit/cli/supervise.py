@@ -12,6 +12,7 @@ short pause (a record file the dead worker was collecting is then finished from 
 from __future__ import annotations
 
 import atexit
+import os
 import subprocess
 import sys
 import threading
@@ -33,6 +34,7 @@ class Supervised:
         self._restart_delay = restart_delay
         self._stopping = threading.Event()
         self._lock = threading.Lock()
+        self._owner = os.getpid()
         self.process = start()
         self._watcher = threading.Thread(target=self._watch, name=f"watch-{name}", daemon=True)
         self._watcher.start()
@@ -55,7 +57,14 @@ class Supervised:
                 self.restarts += 1
 
     def stop(self) -> None:
-        """Stop the helper (SIGTERM, then SIGKILL after the timeout) and do not start it again."""
+        """Stop the helper (SIGTERM, then SIGKILL after the timeout) and do not start it again.
+
+        Only in the process that started it: gunicorn's workers are forked from the server after
+        this was registered with atexit, and a worker ending (recycled, or at shutdown) ran it
+        too, and terminated the helper behind the server's back.
+        """
+        if os.getpid() != self._owner:
+            return
         with self._lock:
             self._stopping.set()
             process = self.process
