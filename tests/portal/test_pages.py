@@ -183,3 +183,12 @@ def test_home_figures_are_grouped_on_the_page(client: Client, monkeypatch: pytes
     monkeypatch.setattr(queries, "figure", lambda qs: (60_000, False))
     page = client.get("/").content.decode()
     assert page.count("<b>60,000</b>") == 3  # organisations, persons, records
+
+
+def test_the_site_has_an_icon_and_favicon_ico_leads_to_it(client: Client) -> None:
+    """Browsers ask /favicon.ico on every first visit; it was a 404 in every server log."""
+    res = client.get("/favicon.ico")
+    assert res.status_code == 301
+    assert res["Location"].endswith("portal/favicon.svg")
+    assert b"<svg" in b"".join(client.get(res["Location"]).streaming_content)
+    assert 'rel="icon"' in client.get("/").content.decode()

@@ -13,4 +13,5 @@ urlpatterns = [
     path("my/query-log/", views.my_query_log, name="my_query_log"),
     path("my/authorizations/", views.my_authorizations, name="my_authorizations"),
     path("my/declarations/", views.my_declarations, name="my_declarations"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

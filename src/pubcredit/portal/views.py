@@ -8,8 +8,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +43,12 @@ def _counts() -> dict[str, Any]:
 
 
 @require_GET
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages without an icon link (the back-office's): the portal's icon."""
+    return HttpResponsePermanentRedirect(static("portal/favicon.svg"))
+
+
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"counts": _counts()})
 
