@@ -53,13 +53,16 @@ def test_a_file_is_received_at_once_then_collected_by_the_worker(bearer: dict[st
     body = res.json()
     assert (body["status"], body["row_count"], body["started_at"]) == ("received", 0, None)
     assert res["Location"] == f"/api/v1/batches/{body['id']}"
+    assert res["Retry-After"] == "5"  # when to ask again
     assert not Record.objects.exists()  # nothing collected while the request waited
     assert len(_spooled()) == 1  # the file is kept until its task has run
-    waiting = Client().get(res["Location"], headers=bearer).json()
-    assert waiting["status"] == "received"
+    waiting = Client().get(res["Location"], headers=bearer)
+    assert (waiting.json()["status"], waiting["Retry-After"]) == ("received", "5")
 
     assert run_worker() == 1
-    done = Client().get(res["Location"], headers=bearer).json()
+    answer = Client().get(res["Location"], headers=bearer)
+    assert not answer.has_header("Retry-After")  # finished: nothing more to wait for
+    done = answer.json()
     assert (done["status"], done["row_count"], done["accepted"], done["rejected"]) == ("completed", 2, 1, 1)
     assert done["started_at"]
     assert done["finished_at"]

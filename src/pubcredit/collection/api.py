@@ -19,7 +19,7 @@ from ninja import Router, Status
 from pubcredit.access.readers import Reader, reader_for_request
 from pubcredit.catalog.models import Department
 from pubcredit.collection import queries, queued, services
-from pubcredit.collection.models import Batch, BatchChannel
+from pubcredit.collection.models import Batch, BatchChannel, BatchStatus
 from pubcredit.collection.readers import rows_from_dicts
 from pubcredit.collection.schemas import BatchOut, RecordRevokedOut, RevokeIn
 from pubcredit.errors import InvalidInput, NotPermitted
@@ -84,7 +84,8 @@ def batch_out(batch: Batch) -> dict[str, Any]:
                 "as unchanged); a changed row with the same natural key becomes a new version. JSON rows are "
                 "collected while the request waits (201, the finished batch). A file is kept and collected in "
                 "the background (202, the batch `received`, its address in `Location`): poll "
-                "`GET /api/v1/batches/{id}` until its status is `completed` or `failed`. A file whose columns "
+                "`GET /api/v1/batches/{id}` (after `Retry-After` seconds) until its status is `completed` or "
+                "`failed`. A file whose columns "
                 "are not the catalog's is refused at once (400).",
     openapi_extra=BATCH_BODY_DOC,
 )
@@ -96,6 +97,7 @@ def submit(request: HttpRequest, entry_code: str, response: HttpResponse) -> Sta
         batch = queued.receive_file(entry_code=entry_code, department=department, upload=upload,
                                     filename=upload.name or "", actor=actor)
         response["Location"] = reverse("api-v1:batch", args=[batch.pk])
+        _poll_hint(batch, response)
         return Status(202, batch_out(batch))
     if request.content_type != "application/json":
         raise InvalidInput("请以 application/json（{\"rows\": [...]}）或 multipart/form-data（file）提交",
@@ -120,9 +122,21 @@ def submit(request: HttpRequest, entry_code: str, response: HttpResponse) -> Sta
 @router.get("/batches/{batch_id}", url_name="batch",
             response={200: BatchOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
             summary="批次结果 / A batch's status, counts and rejected rows")
-def get_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+def get_batch(request: HttpRequest, batch_id: int, response: HttpResponse) -> dict[str, Any]:
     reader = reader_for_request(request, channel="api")
-    return batch_out(queries.batch_for(batch_id, reader=reader))
+    batch = queries.batch_for(batch_id, reader=reader)
+    _poll_hint(batch, response)
+    return batch_out(batch)
+
+
+#: Seconds a department's program is asked to wait before it asks again about a file still waiting.
+POLL_SECONDS = 5
+
+
+def _poll_hint(batch: Batch, response: HttpResponse) -> None:
+    """``Retry-After`` while a received file is not collected yet: when to ask again."""
+    if batch.status in (BatchStatus.RECEIVED, BatchStatus.PROCESSING):
+        response["Retry-After"] = str(POLL_SECONDS)
 
 
 @router.get("/batches/{batch_id}/rejected.csv", url_name="batch_rejected_csv",
