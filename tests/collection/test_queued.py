@@ -163,6 +163,8 @@ def test_resume_queues_again_what_no_one_is_collecting(bearer: dict[str, str], t
     with psycopg.connect(_url(), autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s, %s)", [services.QUEUED_BATCH_LOCK, second])
         assert queued.resume() == [first]
+        # Released here, not by closing: the server drops a closed session's locks a moment later.
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", [services.QUEUED_BATCH_LOCK, second])
     assert queued.resume() == [first, second]  # a finished batch (the JSON one) is never queued again
     assert json_batch not in (first, second)
     assert run_worker() == 3  # the first was queued twice by now: collected once ...
