@@ -165,11 +165,12 @@ def test_resume_queues_again_what_no_one_is_collecting(bearer: dict[str, str], t
         assert queued.resume() == [first]
         # Released here, not by closing: the server drops a closed session's locks a moment later.
         other.execute("SELECT pg_advisory_unlock(%s, %s)", [services.QUEUED_BATCH_LOCK, second])
-    assert queued.resume() == [first, second]  # a finished batch (the JSON one) is never queued again
+    # The first's new task is queued and not started: not again. A finished batch (the JSON one) never.
+    assert queued.resume() == [second]
     assert json_batch not in (first, second)
-    assert run_worker() == 3  # the first was queued twice by now: collected once ...
+    assert run_worker() == 2
     assert Batch.objects.get(pk=first).status == "completed"
-    assert Batch.objects.get(pk=second).status == "completed"  # ... and the second, no longer locked
+    assert Batch.objects.get(pk=second).status == "completed"  # no longer locked
     assert Record.objects.count() == 3
 
 
@@ -256,12 +257,33 @@ def test_a_lost_database_leaves_the_batch_to_the_next_worker_start(
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(services, "_merge", gone)
-    with pytest.raises(OperationalError):
-        queued.collect(res.json()["id"])
+    assert run_worker() == 1  # the task fails with the error ...
     batch = Batch.objects.get(pk=res.json()["id"])
-    assert batch.status == "processing"
+    assert batch.status == "processing"  # ... and the batch waits, with its file
     assert len(_spooled()) == 1
     monkeypatch.undo()
     assert queued.resume() == [batch.pk]
     run_worker()
     assert Batch.objects.get(pk=batch.pk).status == "completed"
+
+
+def test_the_sweep_resumes_while_the_worker_runs(bearer: dict[str, str], tmp_path: Path) -> None:
+    import threading
+
+    res = _upload(write_csv(tmp_path / "p.csv", [penalty_row()]), bearer)
+    DBTaskResult.objects.all().delete()  # its worker died after taking the task
+    stop = threading.Event()
+    calls: list[list[int]] = []
+    original = queued.resume
+
+    def counted() -> list[int]:
+        calls.append(original())
+        stop.set()
+        return calls[-1]
+
+    queued.resume = counted  # type: ignore[assignment]
+    try:
+        queued.sweep_forever(0.01, stop=stop)  # one round, in this thread (the test's transaction)
+    finally:
+        queued.resume = original  # type: ignore[assignment]
+    assert calls == [[res.json()["id"]]]

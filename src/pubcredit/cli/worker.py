@@ -96,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
     if args.parent_pid is not None:
         _exit_with_parent(args.parent_pid)
     _resume_collection()
+    if not args.batch:  # and every minute while it runs (a killed worker's session may hold a lock a while)
+        from pubcredit.collection import queued
+
+        threading.Thread(target=queued.sweep_forever, name="collection-sweep", daemon=True).start()
     # The others are children of this one: they stop with it (and the server stops it). Each in its
     # own session, so Ctrl-C in a terminal reaches this process only and each child is told once
     # (a second signal makes a worker abandon its graceful stop); --parent-pid covers a crash.

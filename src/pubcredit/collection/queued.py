@@ -25,14 +25,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import time
 import uuid
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from pubcredit.catalog.models import Department
 from pubcredit.collection import services
@@ -177,16 +188,20 @@ def _forget(batch: Batch) -> Batch:
 def resume() -> list[int]:
     """Queue again every received or processing batch that no one is collecting now.
 
-    Run when a task worker starts: a batch whose worker was killed mid-way is finished from its
-    spooled file (its transaction was rolled back, so it starts over). A batch being collected
-    holds an advisory lock and is left alone; a batch still waiting for its first task may be
-    queued twice, which collects it once.
+    Run when a task worker starts, and every minute while it runs (``sweep_forever``): a batch
+    whose worker was killed mid-way is finished from its spooled file (its transaction was rolled
+    back, so it starts over). A batch being collected holds an advisory lock and is left alone, as
+    is one whose task is queued and not started yet; should a batch still be queued twice, it is
+    collected once.
     """
     from pubcredit.collection import tasks
 
     queued = []
     waiting = Batch.objects.filter(status__in=(BatchStatus.RECEIVED, BatchStatus.PROCESSING)).exclude(spool_name="")
+    coming = _tasks_waiting_to_run(tasks.collect_received.module_path)
     for batch_id in waiting.values_list("pk", flat=True).order_by("pk"):
+        if batch_id in coming:
+            continue  # its task is in the queue, not started yet
         with connection.cursor() as cur:
             cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [services.QUEUED_BATCH_LOCK, batch_id])
             free = bool(cur.fetchone()[0])
@@ -200,6 +215,31 @@ def resume() -> list[int]:
         log.info("queued again the batches a stopped worker had not finished: %s", queued)
     _remove_orphans()
     return queued
+
+
+def _tasks_waiting_to_run(task_path: str) -> set[int]:
+    """The batch ids of collection tasks queued and not started (a started one holds the batch's lock)."""
+    rows = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task_path).values_list(
+        "args_kwargs", flat=True)
+    return {int(args["args"][0]) for args in rows if isinstance(args, dict) and args.get("args")}
+
+
+def sweep_forever(interval: float = 60.0, *, stop: threading.Event | None = None) -> None:
+    """``resume`` every ``interval`` seconds, for as long as a task worker runs.
+
+    A worker's start is not always enough: when a worker is killed mid-statement, its database
+    session may hold the batch's lock until that statement ends, after the next worker has looked.
+    """
+    from django.db import close_old_connections
+
+    stop = stop or threading.Event()
+    while not stop.wait(interval):
+        try:
+            resume()
+        except DatabaseError:
+            log.warning("could not look for unfinished batches", exc_info=True)
+        finally:
+            close_old_connections()
 
 
 #: A spooled file no waiting batch names is removed once it is this old (an upload being stored
