@@ -287,3 +287,34 @@ def test_the_sweep_resumes_while_the_worker_runs(bearer: dict[str, str], tmp_pat
     finally:
         queued.resume = original  # type: ignore[assignment]
     assert calls == [[res.json()["id"]]]
+
+
+def test_a_department_lists_its_own_batches_newest_first_page_by_page(
+        bearer: dict[str, str], tmp_path: Path) -> None:
+    from pubcredit.catalog.models import Department as Dept
+
+    ids = [_upload(write_csv(tmp_path / f"p{i}.csv", [penalty_row()]), bearer).json()["id"] for i in range(3)]
+    json_id = Client().post(f"/api/v1/catalog/{PENALTY}/batches", {"rows": [penalty_row()]},
+                            content_type="application/json", headers=bearer).json()["id"]
+    other = Dept.objects.exclude(code="hz-scjgj").first()
+    assert other is not None
+    other_token = tokens.create_department_token(other, name="另一个系统", actor="test").secret
+    page = Client().get("/api/v1/batches?limit=2", headers=bearer).json()
+    assert [b["id"] for b in page["batches"]] == [json_id, ids[2]]
+    assert page["next_before_id"] == ids[2]
+    rest = Client().get(f"/api/v1/batches?limit=2&before_id={page['next_before_id']}", headers=bearer).json()
+    assert ([b["id"] for b in rest["batches"]], rest["next_before_id"]) == ([ids[1], ids[0]], None)
+    waiting = Client().get("/api/v1/batches?status=received", headers=bearer).json()["batches"]
+    assert {b["id"] for b in waiting} == set(ids)
+    assert waiting[0]["file_digest"]
+    # another department sees none of them; the public may not ask
+    theirs = Client().get("/api/v1/batches", headers={"Authorization": f"Bearer {other_token}"})
+    assert (theirs.status_code, theirs.json()["batches"]) == (200, [])
+    assert Client().get("/api/v1/batches").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "status=done", "before_id=0", "limit=x"])
+def test_a_bad_list_parameter_is_400_naming_it(bearer: dict[str, str], query: str) -> None:
+    res = Client().get(f"/api/v1/batches?{query}", headers=bearer)
+    assert res.status_code == 400, res.content
+    assert query.split("=")[0] in res.content.decode()

@@ -8,20 +8,20 @@ lines, XLSX; kept and collected by a background task, ``collection.queued``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
-from ninja import Router, Status
+from ninja import Field, Query, Router, Status
 
 from pubcredit.access.readers import Reader, reader_for_request
 from pubcredit.catalog.models import Department
 from pubcredit.collection import queries, queued, services
 from pubcredit.collection.models import Batch, BatchChannel, BatchStatus
 from pubcredit.collection.readers import rows_from_dicts
-from pubcredit.collection.schemas import BatchOut, RecordRevokedOut, RevokeIn
+from pubcredit.collection.schemas import BatchListOut, BatchOut, RecordRevokedOut, RevokeIn
 from pubcredit.errors import InvalidInput, NotPermitted
 from pubcredit.subjects.schemas import ErrorOut
 from pubcredit.textinput import JSON_TOO_DEEP, loads_json
@@ -127,6 +127,39 @@ def get_batch(request: HttpRequest, batch_id: int, response: HttpResponse) -> di
     batch = queries.batch_for(batch_id, reader=reader)
     _poll_hint(batch, response)
     return batch_out(batch)
+
+
+#: The most batches one page of ``GET /batches`` lists.
+MAX_LIST = 100
+
+
+@router.get("/batches", response={200: BatchListOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+            summary="本部门的报送批次 / The caller department's batches, newest first",
+            description="For a department's program (its token) or officer: the batches it submitted, newest "
+                        "first, `limit` at a time; `before_id` (from `next_before_id`) pages back. Filters: "
+                        "`entry_code`, `status` (received, processing, completed, failed). A program that lost "
+                        "the answer to a file it sent finds its batch here. Other callers: 403.")
+def list_batches(
+    request: HttpRequest,
+    limit: Annotated[int, Query(), Field(ge=1, le=MAX_LIST)] = 20,
+    before_id: Annotated[int | None, Query(), Field(ge=1, le=2**63 - 1)] = None,
+    entry_code: Annotated[str, Query(), Field(max_length=64)] = "",
+    status: Annotated[str, Query(), Field(max_length=12)] = "",
+) -> dict[str, Any]:
+    _, department = _department_reader(request)
+    if status and status not in BatchStatus.values:
+        raise InvalidInput(f"未知的批次状态 {status}：可选 {'、'.join(BatchStatus.values)}", field="status")
+    page, next_before = queries.batch_page(department.pk, limit=limit, before_id=before_id,
+                                           entry_code=entry_code, status=status)
+    return {"batches": [_summary(b) for b in page], "next_before_id": next_before}
+
+
+def _summary(batch: Batch) -> dict[str, Any]:
+    return {"id": batch.pk, "entry_code": batch.entry.code, "channel": batch.channel, "filename": batch.filename,
+            "file_digest": batch.file_digest, "status": batch.status, "row_count": batch.row_count,
+            "accepted": batch.accepted, "updated": batch.updated, "unchanged": batch.unchanged,
+            "rejected": batch.rejected, "error": batch.error, "created_at": batch.created_at,
+            "finished_at": batch.finished_at}
 
 
 #: Seconds a department's program is asked to wait before it asks again about a file still waiting.

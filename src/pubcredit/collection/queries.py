@@ -191,5 +191,22 @@ def batches_of_department(department_id: int) -> QuerySet[Batch]:
     return Batch.objects.filter(department_id=department_id).select_related("entry").order_by("-created_at", "-id")
 
 
+def batch_page(department_id: int, *, limit: int, before_id: int | None = None, entry_code: str = "",
+               status: str = "") -> tuple[list[Batch], int | None]:
+    """A department's batches, newest first, ``limit`` at a time (keyset on id: ids grow with time).
+
+    Returns the page and the ``before_id`` of the next one (None when this page is the last).
+    """
+    found = Batch.objects.filter(department_id=department_id).select_related("entry").order_by("-id")
+    if before_id is not None:
+        found = found.filter(id__lt=before_id)
+    if entry_code:
+        found = found.filter(entry__code=entry_code)
+    if status:
+        found = found.filter(status=status)
+    rows = list(found[:limit + 1])
+    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+
+
 def rejections_of(batch: Batch, *, limit: int = MAX_REJECTIONS_SHOWN) -> list[BatchRejection]:
     return list(BatchRejection.objects.filter(batch=batch).order_by("row_number", "id")[:limit])

@@ -52,3 +52,27 @@ class RecordRevokedOut(Schema):
     natural_key: str
     status: str
     status_reason: str
+
+
+class BatchSummaryOut(Schema):
+    """A batch in a department's list: what ``GET /batches/{id}`` says, without the rejected rows."""
+
+    id: int
+    entry_code: str
+    channel: str
+    filename: str
+    file_digest: str
+    status: str
+    row_count: int
+    accepted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class BatchListOut(Schema):
+    batches: list[BatchSummaryOut]
+    next_before_id: int | None = Field(description="pass as before_id for the next (older) page; null at the end")
