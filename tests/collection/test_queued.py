@@ -267,8 +267,14 @@ def test_a_lost_database_leaves_the_batch_to_the_next_worker_start(
     assert Batch.objects.get(pk=batch.pk).status == "completed"
 
 
-def test_the_sweep_resumes_while_the_worker_runs(bearer: dict[str, str], tmp_path: Path) -> None:
+def test_the_sweep_resumes_while_the_worker_runs(bearer: dict[str, str], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
+
+    import django.db
+
+    # The sweep recycles its thread's connection after each round; here that thread holds the test's.
+    monkeypatch.setattr(django.db, "close_old_connections", lambda: None)
 
     res = _upload(write_csv(tmp_path / "p.csv", [penalty_row()]), bearer)
     DBTaskResult.objects.all().delete()  # its worker died after taking the task
