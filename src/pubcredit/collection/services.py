@@ -652,21 +652,16 @@ def receive_batch(*, entry_code: str, department: Department, source: RowSource,
                         file_digest=file_digest, actor=who, source=source, error=exc.message)
         raise
     with transaction.atomic():
-        return _keep_received(version=version, department=department, source=source, filename=filename,
-                              file_digest=file_digest, spool_name=spool_name, actor=who, enqueue=enqueue)
-
-
-def _keep_received(*, version: CatalogVersion, department: Department, source: RowSource, filename: str,
-                   file_digest: str, spool_name: str, actor: str, enqueue: Callable[[Batch], object]) -> Batch:
-    batch = Batch.objects.create(
-        entry=version.entry, entry_version=version, department=department, channel=BatchChannel.FILE,
-        filename=storable(filename)[:255], file_digest=file_digest, status=BatchStatus.RECEIVED, created_by=actor,
-        spool_name=spool_name, file_format=source.format, encoding=source.encoding,
-        columns=list(source.columns) if source.columns is not None else [])
-    _audit("collection:batch:received", actor=actor, object_type="batch", object_id=str(batch.pk), subject_id=None,
-           data={"entry": version.entry.code, "version": version.number, "department": department.code,
-                 "filename": batch.filename, "digest": file_digest})
-    enqueue(batch)
+        batch = Batch.objects.create(
+            entry=version.entry, entry_version=version, department=department, channel=BatchChannel.FILE,
+            filename=storable(filename)[:255], file_digest=file_digest, status=BatchStatus.RECEIVED, created_by=who,
+            spool_name=spool_name, file_format=source.format, encoding=source.encoding,
+            columns=list(source.columns) if source.columns is not None else [])
+        _audit("collection:batch:received", actor=who, object_type="batch", object_id=str(batch.pk),
+               subject_id=None, data={"entry": version.entry.code, "version": version.number,
+                                      "department": department.code, "filename": batch.filename,
+                                      "digest": file_digest})
+        enqueue(batch)
     return batch
 
 
