@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import psycopg
@@ -324,3 +325,89 @@ def test_a_bad_list_parameter_is_400_naming_it(bearer: dict[str, str], query: st
     res = Client().get(f"/api/v1/batches?{query}", headers=bearer)
     assert res.status_code == 400, res.content
     assert query.split("=")[0] in res.content.decode()
+
+
+# --- an officer's large upload in the back-office -------------------------------------------------
+
+
+def _officer_client(dept: Department) -> tuple[Client, int]:
+    from pubcredit.access.models import Role, User
+    from tests.access.helpers import login_verified
+
+    officer = User.objects.create_user(username="zhao", password="x-Long-pass-1", role=Role.OFFICER,
+                                       department=dept, is_staff=True)
+    client = login_verified(Client(), officer)
+    form = client.get("/officer/batches/").context["form"]
+    return client, next(e.pk for e in form.fields["entry"].queryset if e.code == PENALTY)
+
+
+def test_a_large_officer_upload_is_collected_in_the_background(
+        dept: Department, settings: object, tmp_path: Path) -> None:
+    settings.PUBCREDIT_BACKGROUND_UPLOAD_BYTES = 1000  # type: ignore[attr-defined]  # the file below is larger
+    client, entry_id = _officer_client(dept)
+    path = write_csv(tmp_path / "big.csv", [penalty_row(), penalty_row(CF_CFLB="99"), penalty_row()])
+    assert path.stat().st_size > 1000
+    res = client.post("/officer/batches/", {"entry": entry_id,
+                                           "file": SimpleUploadedFile("big.csv", path.read_bytes())})
+    assert res.status_code == 302, res.content.decode()
+    batch = Batch.objects.get()
+    assert res["Location"] == f"/officer/batches/{batch.pk}/"
+    assert (batch.status, batch.channel, batch.created_by) == ("received", "admin", "user:zhao")
+    assert not Record.objects.exists()  # nothing collected while the officer's request waited
+    assert len(_spooled()) == 1
+    assert AuditEntry.objects.filter(event="collection:batch:received", object_id=str(batch.pk)).exists()
+    html = client.get(res["Location"]).content.decode()
+    assert "文件已接收，正在排队等待处理" in html
+    assert '<meta http-equiv="refresh" content="5">' in html
+    assert run_worker() == 1
+    done = client.get(res["Location"]).content.decode()
+    assert "refresh" not in done
+    assert "第 2 行" in done  # what is wrong, as for a small file
+    assert "CF_CFLB" in done
+    batch.refresh_from_db()
+    assert (batch.status, batch.accepted, batch.rejected, batch.file_digest) == (
+        "completed", 2, 1, hashlib.sha256(path.read_bytes()).hexdigest())
+    assert _spooled() == []
+    rejected = b"".join(client.get(res["Location"] + "rejected.csv").streaming_content).decode("utf-8-sig")
+    assert "行号" in rejected
+    assert ",99," in rejected
+
+
+def test_a_large_officer_upload_with_columns_not_in_the_catalog_is_refused_on_the_form(
+        dept: Department, settings: object, tmp_path: Path) -> None:
+    settings.PUBCREDIT_BACKGROUND_UPLOAD_BYTES = 100  # type: ignore[attr-defined]
+    client, entry_id = _officer_client(dept)
+    path = write_csv(tmp_path / "odd.csv", [{**penalty_row(), "NOT_A_FIELD": "x"}])
+    res = client.post("/officer/batches/", {"entry": entry_id,
+                                           "file": SimpleUploadedFile("odd.csv", path.read_bytes())})
+    assert res.status_code == 400
+    assert "NOT_A_FIELD" in res.content.decode()  # named on the form, at once
+    failed = Batch.objects.get()
+    assert (failed.status, failed.channel) == ("failed", "admin")
+    assert _spooled() == []
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_small_officer_upload_is_still_collected_while_the_officer_waits(dept: Department, tmp_path: Path) -> None:
+    client, entry_id = _officer_client(dept)
+    path = write_csv(tmp_path / "small.csv", [penalty_row()])
+    assert path.stat().st_size < settings.PUBCREDIT_BACKGROUND_UPLOAD_BYTES
+    res = client.post("/officer/batches/", {"entry": entry_id,
+                                           "file": SimpleUploadedFile("small.csv", path.read_bytes())})
+    assert res.status_code == 302
+    assert Batch.objects.get().status == "completed"
+    assert Record.objects.count() == 1
+    assert not DBTaskResult.objects.exists()
+    assert _spooled() == []
+
+
+def test_only_uploaded_files_are_received_for_later(dept: Department, tmp_path: Path) -> None:
+    from pubcredit.collection.readers import open_rows
+    from pubcredit.errors import InvalidInput
+
+    with open_rows(write_csv(tmp_path / "p.csv", [penalty_row()])) as source, \
+            pytest.raises(InvalidInput) as refused:
+        services.receive_batch(entry_code=PENALTY, department=dept, source=source, filename="p.csv", file_digest="",
+                               spool_name="x.upload", actor="test", enqueue=lambda b: None, channel="json")
+    assert refused.value.field == "channel"
+    assert not Batch.objects.exists()

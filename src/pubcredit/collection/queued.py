@@ -47,7 +47,7 @@ from django_tasks_db.models import DBTaskResult
 
 from pubcredit.catalog.models import Department
 from pubcredit.collection import services
-from pubcredit.collection.models import Batch, BatchStatus
+from pubcredit.collection.models import Batch, BatchChannel, BatchStatus
 from pubcredit.collection.readers import open_rows
 from pubcredit.errors import InvalidInput
 
@@ -95,8 +95,11 @@ def _sync_folder(folder: Path) -> None:
 
 
 def receive_file(*, entry_code: str, department: Department, upload: IO[bytes], filename: str,
-                 actor: str) -> Batch:
+                 actor: str, channel: str = BatchChannel.FILE) -> Batch:
     """Keep an uploaded record file and queue its collection; return the ``received`` batch.
+
+    ``channel``: ``file`` for a department's program (the API), ``admin`` for an officer's upload
+    in the back-office (a file above ``settings.PUBCREDIT_BACKGROUND_UPLOAD_BYTES``).
 
     Raises as ``services.submit_batch`` does before any row is read: NotFound, NotPermitted, and
     InvalidInput for a file that cannot be opened or whose columns are not the catalog's (kept as
@@ -109,7 +112,8 @@ def receive_file(*, entry_code: str, department: Department, upload: IO[bytes], 
         with open_rows(path, filename=filename) as source:
             return services.receive_batch(
                 entry_code=entry_code, department=department, source=source, filename=filename, file_digest=digest,
-                spool_name=path.name, actor=actor, enqueue=lambda batch: tasks.collect_received.enqueue(batch.pk))
+                spool_name=path.name, actor=actor, channel=channel,
+                enqueue=lambda batch: tasks.collect_received.enqueue(batch.pk))
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -631,7 +631,8 @@ def submit_batch(*, entry_code: str, department: Department, rows: Iterable[tupl
 
 
 def receive_batch(*, entry_code: str, department: Department, source: RowSource, filename: str, file_digest: str,
-                  spool_name: str, actor: str, enqueue: Callable[[Batch], object]) -> Batch:
+                  spool_name: str, actor: str, enqueue: Callable[[Batch], object],
+                  channel: str = BatchChannel.FILE) -> Batch:
     """Record a file whose rows are collected later, by a background task (``collection.queued``).
 
     The same checks as ``submit_batch`` before anything is kept: the entry, the department's right
@@ -639,21 +640,24 @@ def receive_batch(*, entry_code: str, department: Department, source: RowSource,
     (unknown or duplicate columns refuse the whole file: InvalidInput, recorded as a failed
     batch). The batch is then ``received``, pinned to that catalog version; ``enqueue`` runs
     (with the batch) inside the transaction that keeps it, so a batch exists exactly when its task
-    does.
+    does. ``channel`` is how the file came: a department's program (``file``, the default) or an
+    officer's upload in the back-office (``admin``).
     """
     who = _actor(actor)
+    if channel not in (BatchChannel.FILE, BatchChannel.ADMIN):
+        raise InvalidInput(f"后台处理只适用于上传的文件，不适用于报送渠道 {channel}", field="channel")
     version = submission_version(entry_code, department)
     validator = compile_version(version)
     try:
         if source.columns is not None:
             validator.column_map(source.columns)
     except InvalidInput as exc:
-        _record_failure(version=version, department=department, channel=BatchChannel.FILE, filename=filename,
+        _record_failure(version=version, department=department, channel=channel, filename=filename,
                         file_digest=file_digest, actor=who, source=source, error=exc.message)
         raise
     with transaction.atomic():
         batch = Batch.objects.create(
-            entry=version.entry, entry_version=version, department=department, channel=BatchChannel.FILE,
+            entry=version.entry, entry_version=version, department=department, channel=channel,
             filename=storable(filename)[:255], file_digest=file_digest, status=BatchStatus.RECEIVED, created_by=who,
             spool_name=spool_name, file_format=source.format, encoding=source.encoding,
             columns=list(source.columns) if source.columns is not None else [])

@@ -5,6 +5,7 @@ Under /officer/, which the access middleware keeps to staff who passed their sec
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from pubcredit.access.readers import Reader, reader_for_request
 from pubcredit.catalog.models import Department
-from pubcredit.collection import queries, services
+from pubcredit.collection import queries, queued, services
 from pubcredit.collection.forms import UploadForm
 from pubcredit.collection.models import BatchChannel, BatchStatus
 from pubcredit.collection.readers import open_rows
@@ -41,12 +42,19 @@ def batches(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             entry = form.cleaned_data["entry"]
+            actor = f"user:{request.user.get_username()}"
             try:
-                with open_rows(upload, filename=upload.name or "") as source:
-                    batch = services.submit_batch(entry_code=entry.code, department=department, rows=source,
-                                                  channel=BatchChannel.ADMIN, filename=upload.name or "",
-                                                  file_digest=source.digest,
-                                                  actor=f"user:{request.user.get_username()}")
+                if upload.size > settings.PUBCREDIT_BACKGROUND_UPLOAD_BYTES:
+                    # A large file does not hold a web thread (one of a handful) for a minute: it is
+                    # kept and collected by a task worker; the batch's page shows how far it is.
+                    upload.seek(0)
+                    batch = queued.receive_file(entry_code=entry.code, department=department, upload=upload,
+                                                filename=upload.name or "", actor=actor, channel=BatchChannel.ADMIN)
+                else:
+                    with open_rows(upload, filename=upload.name or "") as source:
+                        batch = services.submit_batch(entry_code=entry.code, department=department, rows=source,
+                                                      channel=BatchChannel.ADMIN, filename=upload.name or "",
+                                                      file_digest=source.digest, actor=actor)
             except PubcreditError as exc:
                 form.add_error("file", exc.message)
                 status = 400
@@ -55,8 +63,9 @@ def batches(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     recent = list(queries.batches_of_department(department.pk)[:50])
-    return render(request, "collection/batches.html", {"form": form, "batches": recent, "department": department},
-                  status=status)
+    background_mb = max(1, settings.PUBCREDIT_BACKGROUND_UPLOAD_BYTES // (1024 * 1024))
+    return render(request, "collection/batches.html", {"form": form, "batches": recent, "department": department,
+                                                       "background_mb": background_mb}, status=status)
 
 
 @login_required
@@ -70,7 +79,7 @@ def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     except NotFound as exc:
         return render(request, "portal/error.html", {"title": _("未找到"), "message": exc.message}, status=404)
     rejections = queries.rejections_of(found)
-    waiting = found.status in (BatchStatus.RECEIVED, BatchStatus.PROCESSING)  # a file sent through the API
+    waiting = found.status in (BatchStatus.RECEIVED, BatchStatus.PROCESSING)  # a file collected in the background
     return render(request, "collection/batch.html", {"batch": found, "rejections": rejections, "waiting": waiting,
                                                      "truncated": found.rejected > len(rejections)})
 
