@@ -359,9 +359,11 @@ def test_a_large_officer_upload_is_collected_in_the_background(
     html = client.get(res["Location"]).content.decode()
     assert "文件已接收，正在排队等待处理" in html
     assert '<meta http-equiv="refresh" content="5">' in html
+    assert "新增" not in html  # no zero counts that read like a result while the file waits
     assert run_worker() == 1
     done = client.get(res["Location"]).content.decode()
     assert "refresh" not in done
+    assert "新增" in done
     assert "第 2 行" in done  # what is wrong, as for a small file
     assert "CF_CFLB" in done
     batch.refresh_from_db()
