@@ -20,6 +20,7 @@ from pubcredit.access.models import Role, User
 from pubcredit.reports import pdf as report_pdf
 from pubcredit.reports import rules, signing
 from pubcredit.reports.models import ReportPdf
+from pubcredit.reports.templatetags.reports_format import WIDE_VALUE, field_rows
 from tests.factories import collection as rf
 from tests.factories import subjects as f
 from tests.reports.conftest import Company
@@ -74,7 +75,7 @@ def test_person_report_page_uses_the_opaque_key_and_masks_for_the_public() -> No
 def test_pdf_is_a4_chinese_numbered_with_qr_and_embedded_proof(company: Company, tmp_path: Path,
                                                               monkeypatch: Any) -> None:
     rare = f.org(name=f"杭州{RARE}记测试有限公司")
-    rf.record(rare, company.versions["penalty"], decision=company.records["penalty"].decision_date)
+    penalty = rf.record(rare, company.versions["penalty"], decision=company.records["penalty"].decision_date)
     client = Client()
     res = client.get(f"/api/v1/subjects/{rare.uscc}/report.pdf")
     assert res.status_code == 200
@@ -95,6 +96,9 @@ def test_pdf_is_a4_chinese_numbered_with_qr_and_embedded_proof(company: Company,
     assert "公共信用信息报告" in text
     assert f"杭州{RARE}记测试有限公司" in text  # the rare character survives (HanaMinB)
     assert "行政处罚信息（市场监管）" in text
+    # The record's fields as a table: each label beside its value (pdftotext -layout keeps the row).
+    # Its two short fields share a row: label, value, label, value.
+    assert re.search(r"行政处罚决定书文号 +" + re.escape(penalty.data["CF_WSH"]) + r" +违法事实 +经查，测试事实", text), text
     assert "查询方" in text
     assert "社会公众" in text
     assert "出具时间" in text
@@ -150,3 +154,19 @@ def test_portal_pdf_download_for_the_logged_in_subject(company: Company, monkeyp
     assert "/verify/" in rendered[0]
     issued_row = ReportPdf.objects.get().report
     assert issued_row.reader_basis == "own"
+
+
+def test_pdf_record_tables_pair_short_fields_and_give_long_ones_a_row() -> None:
+    long = "经查，当事人在经营场所销售超过保质期的食品"
+    assert len(long) > WIDE_VALUE
+    fields = [("A", "甲", "1"), ("B", "乙", "2"), ("C", "丙", "3"), ("SY", "事实", long), ("D", "丁", "4"),
+              ("E", "戊", "5"), ("F", "己", "6")]
+    assert field_rows(fields) == [
+        (("甲", "1"), ("乙", "2")),
+        (("丙", "3"),),  # alone before the long one: catalog order is kept, reading left to right
+        (("事实", long),),
+        (("丁", "4"), ("戊", "5")),
+        (("己", "6"),),
+    ]
+    assert field_rows([]) == []
+    assert field_rows([("X", "x", "y" * WIDE_VALUE)]) == [(("x", "y" * WIDE_VALUE),)]  # at the limit: not wide

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from pubcredit.reports.services import Issued
 
 #: Bump when the PDF layout changes: cached PDFs of the old layout are then rendered anew.
-TEMPLATE_VERSION = 1
+#: 2: a record's fields as a table, two to a row (was one per line, laid out as a CSS grid).
+TEMPLATE_VERSION = 2
 ATTACHMENT_NAME = "report-content.json"
 
 
@@ -56,10 +57,12 @@ def context(issued: Issued, *, verify_url: str) -> dict[str, Any]:
 
 
 def render(issued: Issued, *, verify_url: str) -> RenderedPdf:
-    """Render the PDF of an issued report (slow: about a second a page on two cores)."""
+    """Render the PDF of an issued report (slow: ≈ 3 s for 100 records, 12 s for 400 on two cores)."""
     import weasyprint  # type: ignore[import-untyped]
 
-    html = render_to_string("reports/pdf.html", context(issued, verify_url=verify_url))
+    # Records as tables, two fields to a row (the page shows them one per line).
+    html = render_to_string("reports/pdf.html", {**context(issued, verify_url=verify_url),
+                                                 "item_template": "reports/_item_pdf.html"})
     fetcher = weasyprint.URLFetcher(allowed_protocols=["data"])
     document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
     attachment = weasyprint.Attachment(
