@@ -98,7 +98,8 @@ def test_pdf_is_a4_chinese_numbered_with_qr_and_embedded_proof(company: Company,
     assert "行政处罚信息（市场监管）" in text
     # The record's fields as a table: each label beside its value (pdftotext -layout keeps the row).
     # Its two short fields share a row: label, value, label, value.
-    assert re.search(r"行政处罚决定书文号 +" + re.escape(penalty.data["CF_WSH"]) + r" +违法事实 +经查，测试事实", text), text
+    row = r"行政处罚决定书文号 +" + re.escape(penalty.data["CF_WSH"]) + r" +违法事实 +经查，测试事实"
+    assert re.search(row, text), text
     assert "查询方" in text
     assert "社会公众" in text
     assert "出具时间" in text
