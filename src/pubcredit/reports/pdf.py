@@ -61,8 +61,7 @@ def render(issued: Issued, *, verify_url: str) -> RenderedPdf:
     import weasyprint  # type: ignore[import-untyped]
 
     # Records as tables, two fields to a row (the page shows them one per line).
-    html = render_to_string("reports/pdf.html", {**context(issued, verify_url=verify_url),
-                                                 "item_template": "reports/_item_pdf.html"})
+    html = render_to_string("reports/pdf.html", {**context(issued, verify_url=verify_url), "fields_as_table": True})
     fetcher = weasyprint.URLFetcher(allowed_protocols=["data"])
     document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
     attachment = weasyprint.Attachment(
