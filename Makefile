@@ -39,6 +39,7 @@ bench: install
 	$(RUN) python -m tests.bench.run --rows $(BENCH_ROWS)
 	$(RUN) python -m tests.bench.audit_verify --rows $(BENCH_ROWS)
 	$(RUN) python -m tests.bench.report_load
+	$(RUN) python -m tests.bench.pdf_render
 	$(RUN) python -m tests.bench.batch_query
 	$(RUN) python -m tests.bench.search_scale
 

@@ -57,7 +57,7 @@ def context(issued: Issued, *, verify_url: str) -> dict[str, Any]:
 
 
 def render(issued: Issued, *, verify_url: str) -> RenderedPdf:
-    """Render the PDF of an issued report (slow: ≈ 3 s for 100 records, 12 s for 400 on two cores)."""
+    """Render the PDF of an issued report (slow: ≈ 5 s for 100 records on two cores; ``tests.bench.pdf_render``)."""
     import weasyprint  # type: ignore[import-untyped]
 
     # Records as tables, two fields to a row (the page shows them one per line).
