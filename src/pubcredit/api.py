@@ -16,7 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pubcredit.access.api import router as authorizations_router
 from pubcredit.collection.api import router as collection_router
 from pubcredit.collection.market_api import router as market_router
-from pubcredit.errors import PubcreditError
+from pubcredit.errors import Busy, PubcreditError
 from pubcredit.monitoring.api import router as monitoring_router
 from pubcredit.reports.api import router as reports_router
 from pubcredit.reports.api import subject_router as subject_reports_router
@@ -35,7 +35,10 @@ api = NinjaAPI(
 
 @api.exception_handler(PubcreditError)
 def _service_error(request: HttpRequest, exc: PubcreditError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if isinstance(exc, Busy):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 # Request validation errors in Chinese, the API's first language, by pydantic's error type; the

@@ -18,8 +18,8 @@ class PubcreditError(Exception):
         self.message = message
         self.field = field
 
-    def as_dict(self) -> dict[str, str]:
-        out = {"code": self.code, "message": self.message}
+    def as_dict(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {"code": self.code, "message": self.message}
         if self.field:
             out["field"] = self.field
         return out
@@ -54,3 +54,17 @@ class Conflict(PubcreditError):
 
 class DeadlinePassed(Conflict):
     code = "deadline_passed"
+
+
+class Busy(PubcreditError):
+    """The platform cannot take this on now, but will: ask again after ``retry_after`` seconds."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {**super().as_dict(), "retry_after": self.retry_after}

@@ -24,13 +24,15 @@ from pubcredit.reports.schemas import (
     VerifyIn,
 )
 from pubcredit.subjects import queries as subject_queries
-from pubcredit.subjects.schemas import ErrorOut
+from pubcredit.subjects.schemas import BusyOut, ErrorOut
 
 subject_router = Router()
 router = Router()
 _RENDERER = JSONRenderer()
 
 _READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+#: A PDF not rendered yet waits for a free render slot; when every slot is taken: 503 with Retry-After.
+_PDF_ERRORS: dict[int, Any] = {**_READ_ERRORS, 503: BusyOut}
 _PDF_RESPONSE = {"responses": {200: {"description": "The report as PDF (A4)",
                                      "content": {"application/pdf": {"schema": {"type": "string",
                                                                                 "format": "binary"}}}}}}
@@ -75,7 +77,7 @@ def report_json(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @subject_router.get(
-    "/{code}/report.pdf", response={200: None, **_READ_ERRORS}, openapi_extra=_PDF_RESPONSE,
+    "/{code}/report.pdf", response={200: None, **_PDF_ERRORS}, openapi_extra=_PDF_RESPONSE,
     summary="信用报告 PDF / The credit report as PDF",
     description="The same report as `/report`, as an A4 PDF with page numbers, verification code and QR code. " + _WHO,
 )
@@ -105,7 +107,7 @@ def special_json(request: HttpRequest, code: str, params: Query[SpecialParams]) 
     return _json(request, issued, f"/api/v1/subjects/{code}/special-report.pdf?{request.GET.urlencode()}")
 
 
-@subject_router.get("/{code}/special-report.pdf", response={200: None, **_READ_ERRORS},
+@subject_router.get("/{code}/special-report.pdf", response={200: None, **_PDF_ERRORS},
                     openapi_extra=_PDF_RESPONSE, summary="专项信用报告 PDF / Special credit report as PDF",
                     description=_SPECIAL_DESCRIPTION)
 def special_pdf(request: HttpRequest, code: str, params: Query[SpecialParams]) -> HttpResponse:

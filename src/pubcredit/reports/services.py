@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Field
 from django.utils import timezone
 
 from pubcredit.access.readers import Reader
 from pubcredit.audit.services import Insert, insert_with_events
+from pubcredit.errors import Busy
 from pubcredit.reports import queries, rules, signing
 from pubcredit.reports.models import IssuedReport, ReportPdf
 from pubcredit.reports.rules import Report
@@ -211,24 +214,68 @@ def issue_special_report(subject: Subject, *, reader: Reader, date_from: date | 
     return Issued(report, row, body)
 
 
+#: Advisory lock key (first half) of the PDF render slots; the second half is the slot number.
+_PDF_SLOT_LOCK = 0x5052
+PDF_BUSY_RETRY_SECONDS = 10
+
+
+@contextmanager
+def _render_slot() -> Iterator[None]:
+    """Hold one of the ``PUBCREDIT_PDF_RENDERS_AT_ONCE`` render slots (cluster-wide) or raise Busy.
+
+    A render takes a core for seconds (≈ 20 s for 400 records): without a cap, a burst of PDF
+    requests for large reports would take every core from the portal and the API. Session-level
+    advisory locks: a process that dies releases its slot with its connection.
+    """
+    slots = max(1, int(getattr(settings, "PUBCREDIT_PDF_RENDERS_AT_ONCE", 2)))
+    held = None
+    with connection.cursor() as cursor:
+        for slot in range(slots):
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_PDF_SLOT_LOCK, slot])
+            if cursor.fetchone()[0]:
+                held = slot
+                break
+    if held is None:
+        raise Busy(f"平台正在生成其他 PDF 报告，请 {PDF_BUSY_RETRY_SECONDS} 秒后再试",
+                   retry_after=PDF_BUSY_RETRY_SECONDS)
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_PDF_SLOT_LOCK, held])
+        except DatabaseError:  # the connection is gone, and its locks with it
+            pass
+
+
 def pdf_of(issued: Issued, *, verify_url: str) -> bytes:
     """The PDF of an issued report: from the cache, or rendered now and kept (one render per content).
 
-    ``verify_url`` is what the QR code encodes (the verify page for this code).
+    ``verify_url`` is what the QR code encodes (the verify page for this code). A render needs a
+    free render slot (``_render_slot``): Busy (503, retry after ``PDF_BUSY_RETRY_SECONDS``) when
+    every slot is taken; a cached PDF never waits.
     """
     from pubcredit.reports import pdf
 
-    cached = (ReportPdf.objects.filter(report=issued.row, template_version=pdf.TEMPLATE_VERSION)
-              .values_list("pdf", flat=True).first())
-    if cached is not None:
-        return bytes(cached)
-    started = time.perf_counter()
-    rendered = pdf.render(issued, verify_url=verify_url)
-    elapsed_ms = int((time.perf_counter() - started) * 1000)
-    try:
-        with transaction.atomic():
-            ReportPdf.objects.create(report=issued.row, template_version=pdf.TEMPLATE_VERSION, pdf=rendered.data,
-                                     pages=rendered.pages, render_ms=elapsed_ms)
-    except IntegrityError:
-        pass  # rendered concurrently by another request: both are the same report
+    def cached() -> bytes | None:
+        found = (ReportPdf.objects.filter(report=issued.row, template_version=pdf.TEMPLATE_VERSION)
+                 .values_list("pdf", flat=True).first())
+        return None if found is None else bytes(found)
+
+    done = cached()
+    if done is not None:
+        return done
+    with _render_slot():
+        done = cached()  # rendered by another request while this one took its slot
+        if done is not None:
+            return done
+        started = time.perf_counter()
+        rendered = pdf.render(issued, verify_url=verify_url)
+        elapsed_ms = int((time.perf_counter() - started) * 1000)
+        try:  # kept before the slot is given back, so the next request for it finds it
+            with transaction.atomic():
+                ReportPdf.objects.create(report=issued.row, template_version=pdf.TEMPLATE_VERSION,
+                                         pdf=rendered.data, pages=rendered.pages, render_ms=elapsed_ms)
+        except IntegrityError:
+            pass  # rendered concurrently by another request: both are the same report
     return rendered.data

@@ -15,17 +15,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from pubcredit.access.readers import reader_for_request
-from pubcredit.errors import InvalidInput, NotFound, NotPermitted, PubcreditError
+from pubcredit.errors import Busy, InvalidInput, NotFound, NotPermitted, PubcreditError
 from pubcredit.reports import pdf, queries, rules, services
 from pubcredit.reports.links import verify_url
 from pubcredit.subjects import queries as subject_queries
 
-_TITLES = {400: "请求有误", 403: "无权访问", 404: "未找到"}
+_TITLES = {400: "请求有误", 403: "无权访问", 404: "未找到", 503: "请稍后再试"}
 
 
 def _error(request: HttpRequest, exc: PubcreditError) -> HttpResponse:
     status = exc.status if exc.status in _TITLES else 400
-    return render(request, "portal/error.html", {"title": _TITLES[status], "message": exc.message}, status=status)
+    response = render(request, "portal/error.html", {"title": _TITLES[status], "message": exc.message}, status=status)
+    if isinstance(exc, Busy):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _page(request: HttpRequest, issued: services.Issued, key: str, extra: dict[str, Any] | None = None) -> HttpResponse:
@@ -42,7 +45,10 @@ def _page(request: HttpRequest, issued: services.Issued, key: str, extra: dict[s
 
 
 def _pdf_response(request: HttpRequest, issued: services.Issued, name: str) -> HttpResponse:
-    data = services.pdf_of(issued, verify_url=verify_url(request, issued.code))
+    try:
+        data = services.pdf_of(issued, verify_url=verify_url(request, issued.code))
+    except Busy as exc:
+        return _error(request, exc)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}-{issued.code}.pdf"'
     return response

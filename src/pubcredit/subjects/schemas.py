@@ -55,3 +55,9 @@ class ErrorOut(Schema):
     code: str
     message: str
     field: str | None = None
+
+
+class BusyOut(ErrorOut):
+    """503: the platform will take the request later; ``retry_after`` (also the header) says when."""
+
+    retry_after: int
