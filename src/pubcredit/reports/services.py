@@ -244,8 +244,9 @@ def _render_slot() -> Iterator[None]:
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_PDF_SLOT_LOCK, held])
-        except DatabaseError:  # the connection is gone, and its locks with it
-            pass
+        except DatabaseError:
+            # Gone (its locks went with it) or unusable: closing it is what frees the slot then.
+            connection.close()
 
 
 def pdf_of(issued: Issued, *, verify_url: str) -> bytes:
