@@ -36,6 +36,7 @@ def test_a_pdf_waits_for_a_free_render_slot_and_a_rendered_one_never_does(compan
         assert page.status_code == 503
         assert page["Retry-After"] == str(services.PDF_BUSY_RETRY_SECONDS)
         assert "请 10 秒后再试" in page.content.decode()
+        assert f'href="{page_pdf}"' in page.content.decode()  # try the same address again
         assert not ReportPdf.objects.exists()
         other.execute("SELECT pg_advisory_unlock(%s, 0)", [services._PDF_SLOT_LOCK])
 

@@ -25,7 +25,10 @@ _TITLES = {400: "请求有误", 403: "无权访问", 404: "未找到", 503: "请
 
 def _error(request: HttpRequest, exc: PubcreditError) -> HttpResponse:
     status = exc.status if exc.status in _TITLES else 400
-    response = render(request, "portal/error.html", {"title": _TITLES[status], "message": exc.message}, status=status)
+    context = {"title": _TITLES[status], "message": exc.message}
+    if isinstance(exc, Busy):  # the same address works a little later: offer it
+        context["retry_url"] = request.get_full_path()
+    response = render(request, "portal/error.html", context, status=status)
     if isinstance(exc, Busy):
         response["Retry-After"] = str(exc.retry_after)
     return response
