@@ -19,11 +19,11 @@ class RejectionOut(Schema):
     reason: str
 
 
-class BatchOut(Schema):
+class BatchSummaryOut(Schema):
+    """A batch in a department's list: what ``GET /batches/{id}`` says, without the rejected rows."""
+
     id: int
     entry_code: str
-    entry_version: int
-    department: str
     channel: str
     filename: str
     file_digest: str = Field(description="SHA-256 of the file as received (empty for JSON rows)")
@@ -35,8 +35,15 @@ class BatchOut(Schema):
     rejected: int
     error: str
     created_at: datetime
-    started_at: datetime | None
     finished_at: datetime | None
+
+
+class BatchOut(BatchSummaryOut):
+    """One batch: its summary, the catalog version and department, and the rejected rows."""
+
+    entry_version: int
+    department: str
+    started_at: datetime | None
     rejections: list[RejectionOut]
     rejections_truncated: bool
     rejected_csv_url: str | None
@@ -52,25 +59,6 @@ class RecordRevokedOut(Schema):
     natural_key: str
     status: str
     status_reason: str
-
-
-class BatchSummaryOut(Schema):
-    """A batch in a department's list: what ``GET /batches/{id}`` says, without the rejected rows."""
-
-    id: int
-    entry_code: str
-    channel: str
-    filename: str
-    file_digest: str
-    status: str
-    row_count: int
-    accepted: int
-    updated: int
-    unchanged: int
-    rejected: int
-    error: str
-    created_at: datetime
-    finished_at: datetime | None
 
 
 class BatchListOut(Schema):
