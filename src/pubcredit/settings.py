@@ -77,7 +77,7 @@ INSTALLED_APPS = [
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "batch-queries", "collection"],
+        "QUEUES": ["default", "batch-queries", "collection", "report-pdfs"],
     },
 }
 
@@ -185,6 +185,9 @@ PUBCREDIT_BACKGROUND_UPLOAD_BYTES = 2 * 1024 * 1024
 # PDF reports rendered at the same time, across every server process (a report of 400 records
 # takes ≈ 20 s of a core); a PDF not yet rendered gets 503 + Retry-After when all are busy.
 PUBCREDIT_PDF_RENDERS_AT_ONCE = int(os.environ.get("PUBCREDIT_PDF_RENDERS_AT_ONCE", "2"))
+# A report listing more records than this (≈ 3 s of rendering) has its PDF rendered by a task
+# worker: the request is answered at once (202, a "being prepared" page) and asked again.
+PUBCREDIT_PDF_INLINE_ITEMS = int(os.environ.get("PUBCREDIT_PDF_INLINE_ITEMS", "60"))
 STATIC_ROOT = Path(os.environ.get("PUBCREDIT_STATIC_ROOT", BASE_DIR.parents[1] / "var" / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

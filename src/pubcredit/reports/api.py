@@ -10,13 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Query, Router
 from ninja.renderers import JSONRenderer
 
+from pubcredit.access.readers import Reader
 from pubcredit.reports import queries, services
 from pubcredit.reports.links import verify_url
 from pubcredit.reports.schemas import (
     ComparisonOut,
+    PdfPendingOut,
     PublicKeyOut,
     ReportOut,
     SpecialParams,
@@ -24,6 +27,7 @@ from pubcredit.reports.schemas import (
     VerifyIn,
 )
 from pubcredit.subjects import queries as subject_queries
+from pubcredit.subjects.models import Subject
 from pubcredit.subjects.schemas import BusyOut, ErrorOut
 
 subject_router = Router()
@@ -31,11 +35,16 @@ router = Router()
 _RENDERER = JSONRenderer()
 
 _READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-#: A PDF not rendered yet waits for a free render slot; when every slot is taken: 503 with Retry-After.
-_PDF_ERRORS: dict[int, Any] = {**_READ_ERRORS, 503: BusyOut}
+#: A small report's PDF not rendered yet waits for a free render slot; when every slot is taken: 503
+#: with Retry-After. A large report's PDF is rendered by a task worker: 202 with Retry-After, ask again.
+_PDF_ERRORS: dict[int, Any] = {202: PdfPendingOut, **_READ_ERRORS, 503: BusyOut}
 _PDF_RESPONSE = {"responses": {200: {"description": "The report as PDF (A4)",
                                      "content": {"application/pdf": {"schema": {"type": "string",
                                                                                 "format": "binary"}}}}}}
+_PDF_DESCRIPTION = (" A report that lists more records than the platform renders while the request waits (60 by "
+                    "default) is answered `202` with `Retry-After` and `Location` (this same address) while a "
+                    "worker renders it; asking again gets the PDF once it is ready, with the same verification "
+                    "code. A non-public read is logged when the PDF itself is handed out, not for `202` answers.")
 _WHO = ("Only what the caller may see is included (anonymous callers: public information; the subject "
         "itself, logged in: everything; an authorised organisation: public and authorised information; an "
         "officer naming a matter of the government application list with `matter` and `purpose`: what that "
@@ -54,10 +63,22 @@ def _json(request: HttpRequest, issued: services.Issued, pdf_path: str) -> HttpR
     return HttpResponse(body, content_type=f"{_RENDERER.media_type}; charset=utf-8")
 
 
-def _pdf(request: HttpRequest, issued: services.Issued, filename: str) -> HttpResponse:
-    data = services.pdf_of(issued, verify_url=verify_url(request, issued.code))
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{issued.code}.pdf"'
+def _pdf(request: HttpRequest, subject: Subject, reader: Reader, filename: str,
+         special: queries.SpecialRequest | None = None) -> HttpResponse:
+    answer = services.report_pdf(subject, reader=reader, special=special,
+                                 verify_url=lambda code: verify_url(request, code))
+    issued = answer.issued
+    if answer.data is None:  # a large report: rendered by a task worker, ask again
+        n = issued.report.item_count
+        response = HttpResponse(_RENDERER.render(request, {
+            "code": "pdf_pending", "retry_after": answer.retry_after, "verification_code": issued.code, "items": n,
+            "message": f"报告共 {n} 条记录，PDF 正在生成，请 {answer.retry_after} 秒后再次请求同一地址",
+        }, response_status=202), status=202, content_type=f"{_RENDERER.media_type}; charset=utf-8")
+        response["Retry-After"] = str(answer.retry_after)
+        response["Location"] = request.get_full_path()
+    else:
+        response = HttpResponse(answer.data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}-{issued.code}.pdf"'
     response["X-Report-Verification-Code"] = issued.code
     response["X-Report-Digest"] = issued.row.content_digest
     return response
@@ -79,11 +100,12 @@ def report_json(request: HttpRequest, code: str) -> HttpResponse:
 @subject_router.get(
     "/{code}/report.pdf", response={200: None, **_PDF_ERRORS}, openapi_extra=_PDF_RESPONSE,
     summary="信用报告 PDF / The credit report as PDF",
-    description="The same report as `/report`, as an A4 PDF with page numbers, verification code and QR code. " + _WHO,
+    description=("The same report as `/report`, as an A4 PDF with page numbers, verification code and QR code. "
+                 + _WHO + _PDF_DESCRIPTION),
 )
 def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
     reader, subject = subject_queries.reader_and_subject(request, code, channel="api")
-    return _pdf(request, services.issue_report(subject, reader=reader), "credit-report")
+    return _pdf(request, subject, reader, "credit-report")
 
 
 def _special(request: HttpRequest, code: str, params: SpecialParams) -> services.Issued:
@@ -109,9 +131,12 @@ def special_json(request: HttpRequest, code: str, params: Query[SpecialParams]) 
 
 @subject_router.get("/{code}/special-report.pdf", response={200: None, **_PDF_ERRORS},
                     openapi_extra=_PDF_RESPONSE, summary="专项信用报告 PDF / Special credit report as PDF",
-                    description=_SPECIAL_DESCRIPTION)
+                    description=_SPECIAL_DESCRIPTION + _PDF_DESCRIPTION)
 def special_pdf(request: HttpRequest, code: str, params: Query[SpecialParams]) -> HttpResponse:
-    return _pdf(request, _special(request, code, params), "special-credit-report")
+    reader, subject = subject_queries.reader_and_subject(request, code, channel="api")
+    special = queries.special_request(date_from=params.date_from, date_to=params.date_to, classes=params.classes,
+                                      today=timezone.localdate())
+    return _pdf(request, subject, reader, "special-credit-report", special)
 
 
 @router.get(

@@ -81,6 +81,42 @@ class ReportPdf(models.Model):
         return f"{self.report_id} v{self.template_version}"
 
 
+class PdfRenderStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RENDERING = "rendering", _("生成中")
+    FAILED = "failed", _("失败")
+
+
+class PdfRender(models.Model):
+    """A large report's PDF being rendered in the background (``services.report_pdf``).
+
+    One row per issued report and layout while its PDF does not exist; the task that renders it
+    stores the ``ReportPdf`` and deletes this row in one transaction. ``reader`` keeps the reader as
+    built from the request, so the task assembles exactly the content that was issued (and renders
+    nothing if that content has changed since: its digest no longer matches).
+    """
+
+    report = models.ForeignKey(IssuedReport, on_delete=models.PROTECT, related_name="pdf_renders",
+                               verbose_name=_("已出具报告"))
+    template_version = models.PositiveSmallIntegerField(verbose_name=_("模板版本"))
+    status = models.CharField(_("状态"), max_length=10, choices=PdfRenderStatus.choices,
+                              default=PdfRenderStatus.QUEUED)
+    reader = models.JSONField(_("查询方"))
+    verify_url = models.CharField(_("验证地址"), max_length=500)
+    attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    requested_at = models.DateTimeField(_("排队时间"))
+    started_at = models.DateTimeField(_("开始生成"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("报告 PDF 生成任务")
+        verbose_name_plural = _("报告 PDF 生成任务")
+        constraints = [models.UniqueConstraint(fields=["report", "template_version"], name="pdf_render_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} v{self.template_version} {self.get_status_display()}"
+
+
 # --- batch queries (Art. 40) ----------------------------------------------------------------------
 
 class BatchQueryStatus(models.TextChoices):

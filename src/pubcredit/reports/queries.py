@@ -196,6 +196,15 @@ def assemble_special_report(subject: Subject, *, reader: Reader, request: Specia
     that the class is not open to this reader — never "no record" for what was not searched.
     Only the levels ``visibility`` grants are covered; the report says which. Logged like a read.
     """
+    report, read_log = assemble_special_report_deferred(subject, reader=reader, request=request, today=today)
+    if read_log is not None:
+        access_services.log_query(read_log)
+    return report
+
+
+def assemble_special_report_deferred(subject: Subject, *, reader: Reader, request: SpecialRequest,
+                                     today: date | None = None) -> tuple[Report, Insert | None]:
+    """``assemble_special_report``, with a non-public read's query log row handed back unwritten."""
     today = today or timezone.localdate()
     catalog = [rules.EntryInfo(v.entry.code, v.entry.name, v.entry.info_class, v.open_level, tuple(v.subject_kinds))
                for v in catalog_queries.published_catalog()]
@@ -206,7 +215,7 @@ def assemble_special_report(subject: Subject, *, reader: Reader, request: Specia
         return [r for r in recs if r.entry_code in wanted and r.decision_date is not None
                 and request.date_from <= r.decision_date <= request.date_to]
 
-    prof = subject_queries.profile(subject, reader=reader, today=today, select=in_scope)
+    prof = subject_queries.profile(subject, reader=reader, today=today, select=in_scope, defer_log=True)
     vis = prof.visibility
     records = sorted((r for group in prof.records.values() for r in group),
                      key=lambda r: (r.decision_date or date.min, r.id), reverse=True)
@@ -231,12 +240,13 @@ def assemble_special_report(subject: Subject, *, reader: Reader, request: Specia
     levels = rules.ordered_levels(vis.levels)
     reader_block = _reader_block(reader, vis)
     period = f"查询期间：{request.date_from.isoformat()} 至 {request.date_to.isoformat()}（按决定日期）。"
-    return Report(
+    report = Report(
         kind=ReportKind.SPECIAL, as_of=today, subject=_subject_block(prof.subject, prof.relations),
         reader=reader_block, levels=levels,
         special=rules.SpecialScope(request.date_from, request.date_to, tuple(results)),
         notes=_notes(levels, reader_block, period),
     )
+    return report, prof.read_log
 
 
 # --- verification ---------------------------------------------------------------------------

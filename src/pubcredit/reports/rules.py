@@ -346,6 +346,12 @@ class Report:
     def level_labels(self) -> tuple[str, ...]:
         return tuple(LEVEL_LABELS.get(lv, lv) for lv in self.levels)
 
+    @property
+    def item_count(self) -> int:
+        """How many records the report lists: what its PDF's rendering time grows with."""
+        listed = sum(len(s.items) for s in self.sections)
+        return listed + (sum(len(c.items) for c in self.special.classes) if self.special else 0)
+
     def content(self) -> dict[str, Any]:
         return {
             "format": REPORT_FORMAT, "kind": self.kind, "title": self.title, "as_of": self.as_of.isoformat(),

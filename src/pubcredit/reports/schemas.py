@@ -159,3 +159,14 @@ class PublicKeyOut(Schema):
     public_key: str
     pem: str
     signed_message: str
+
+
+class PdfPendingOut(Schema):
+    """202: a large report's PDF is being rendered; ask the same address again after ``retry_after``
+    seconds (also the ``Retry-After`` header). The report is already issued: same verification code."""
+
+    code: str  # pdf_pending
+    message: str
+    retry_after: int
+    verification_code: str
+    items: int  # records the report lists

@@ -9,25 +9,26 @@ code — which is what lets its PDF be rendered once and served from the cache a
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Field
+from django.db.models import F, Field
 from django.utils import timezone
 
 from pubcredit.access.readers import Reader
 from pubcredit.audit.services import Insert, insert_with_events
-from pubcredit.errors import Busy
+from pubcredit.errors import Busy, PubcreditError
 from pubcredit.reports import queries, rules, signing
-from pubcredit.reports.models import IssuedReport, ReportPdf
-from pubcredit.reports.rules import Report
+from pubcredit.reports.models import IssuedReport, PdfRender, PdfRenderStatus, ReportPdf
+from pubcredit.reports.rules import Report, ReportKind
 from pubcredit.subjects.models import Subject
 from pubcredit.subjects.queries import summarize
 
@@ -154,11 +155,12 @@ def _insert(row: IssuedReport, *, actor: str, before: Sequence[Insert] = ()) -> 
 
 
 def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], actor: str,
-           now: datetime | None, before: Sequence[Insert] = ()) -> tuple[IssuedReport, bytes]:
+           now: datetime | None, before: Sequence[Insert] = (), body: bytes = b"") -> tuple[IssuedReport, bytes]:
     """The issued row of this content: inserted and signed now, or the one issued before (same
     digest). ``before``: pending writes (the read's query log) made in the same statement, once.
+    ``body``: the content's canonical bytes when the caller has them already.
     Returns the row with the canonical bytes of the content."""
-    body = rules.canonical_bytes(report.content())
+    body = body or rules.canonical_bytes(report.content())
     digest = rules.digest_of(body)
     issued_at = (now or timezone.now()).replace(microsecond=0)
     key = signing.platform_key()
@@ -198,19 +200,19 @@ def issue_report(subject: Subject, *, reader: Reader, today: date | None = None,
     return Issued(report, row, body)
 
 
-@transaction.atomic
 def issue_special_report(subject: Subject, *, reader: Reader, date_from: date | None = None,
                          date_to: date | None = None, classes: str | list[str] | None = None,
                          today: date | None = None, now: datetime | None = None) -> Issued:
     """Art. 40: assemble and issue a special credit report (专项信用报告) for a period ≤ 5 years.
 
+    A non-public read is logged once, in the same statement as the issue (as ``issue_report``).
     Raises InvalidInput for a bad period or class, and what ``assemble_special_report`` raises.
     """
     today = today or timezone.localdate()
     request = queries.special_request(date_from=date_from, date_to=date_to, classes=classes, today=today)
-    report = queries.assemble_special_report(subject, reader=reader, request=request, today=today)
+    report, read_log = queries.assemble_special_report_deferred(subject, reader=reader, request=request, today=today)
     row, body = _store(report, subject=subject, parameters=request.parameters(), actor=reader.name or reader.kind,
-                       now=now)
+                       now=now, before=[read_log] if read_log is not None else [])
     return Issued(report, row, body)
 
 
@@ -220,21 +222,27 @@ PDF_BUSY_RETRY_SECONDS = 10
 
 
 @contextmanager
-def _render_slot() -> Iterator[None]:
+def _render_slot(*, wait: float = 0.0) -> Iterator[None]:
     """Hold one of the ``PUBCREDIT_PDF_RENDERS_AT_ONCE`` render slots (cluster-wide) or raise Busy.
 
     A render takes a core for seconds (≈ 20 s for 400 records): without a cap, a burst of PDF
     requests for large reports would take every core from the portal and the API. Session-level
-    advisory locks: a process that dies releases its slot with its connection.
+    advisory locks: a process that dies releases its slot with its connection. ``wait``: seconds
+    to keep trying for a slot (a task worker waits; a web request does not).
     """
     slots = max(1, int(getattr(settings, "PUBCREDIT_PDF_RENDERS_AT_ONCE", 2)))
     held = None
-    with connection.cursor() as cursor:
-        for slot in range(slots):
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_PDF_SLOT_LOCK, slot])
-            if cursor.fetchone()[0]:
-                held = slot
-                break
+    deadline = time.monotonic() + wait
+    while True:
+        with connection.cursor() as cursor:
+            for slot in range(slots):
+                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_PDF_SLOT_LOCK, slot])
+                if cursor.fetchone()[0]:
+                    held = slot
+                    break
+        if held is not None or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
     if held is None:
         raise Busy(f"平台正在生成其他 PDF 报告，请 {PDF_BUSY_RETRY_SECONDS} 秒后再试",
                    retry_after=PDF_BUSY_RETRY_SECONDS)
@@ -280,3 +288,183 @@ def pdf_of(issued: Issued, *, verify_url: str) -> bytes:
         except IntegrityError:
             pass  # rendered concurrently by another request: both are the same report
     return rendered.data
+
+
+# --- large PDFs: rendered by a task worker ------------------------------------------------------
+
+#: Seconds a client is told to wait before asking again for a PDF being rendered in the background.
+PDF_PENDING_RETRY_SECONDS = 5
+#: A queued or rendering PDF not done after this long is queued again (its worker was stopped).
+PDF_RENDER_STALE_SECONDS = 600
+#: Renders of one PDF that may fail before the platform stops trying (each failure is logged).
+PDF_RENDER_ATTEMPTS = 3
+#: Advisory lock key (first half) held by the task rendering a queued PDF; the second half is its id.
+_PDF_JOB_LOCK = 0x5053
+#: How long a task worker waits for a render slot before it gives the PDF back to the queue.
+_TASK_SLOT_WAIT_SECONDS = 300.0
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PdfAnswer:
+    """What a request for a report's PDF gets: the PDF (``data``), or word that it is being rendered
+    (``ready`` False: ask again after ``retry_after`` seconds), or, when the caller did not ask for
+    the file itself (``deliver=False``), that it is ready to be fetched (``ready`` True, no data)."""
+
+    issued: Issued
+    data: bytes | None
+    ready: bool
+    retry_after: int = 0
+
+
+def pdf_inline_items() -> int:
+    """Reports listing more records than this have their PDF rendered in the background."""
+    return max(0, int(getattr(settings, "PUBCREDIT_PDF_INLINE_ITEMS", 60)))
+
+
+def _assemble(subject: Subject, *, reader: Reader, today: date,
+              special: queries.SpecialRequest | None) -> tuple[Report, Insert | None, dict[str, Any]]:
+    if special is None:
+        report, read_log = queries.assemble_report_deferred(subject, reader=reader, today=today)
+        return report, read_log, {}
+    report, read_log = queries.assemble_special_report_deferred(subject, reader=reader, request=special, today=today)
+    return report, read_log, special.parameters()
+
+
+def _cached_pdf(digest: str) -> bytes | None:
+    """The PDF (current layout) of the report issued with this content digest, if rendered."""
+    from pubcredit.reports import pdf
+
+    found = (ReportPdf.objects.filter(report__content_digest=digest, template_version=pdf.TEMPLATE_VERSION)
+             .values_list("pdf", flat=True).first())
+    return None if found is None else bytes(found)
+
+
+def report_pdf(subject: Subject, *, reader: Reader, verify_url: Callable[[str], str],
+               special: queries.SpecialRequest | None = None, deliver: bool = True,
+               today: date | None = None, now: datetime | None = None) -> PdfAnswer:
+    """Art. 40: the PDF of the report (full, or ``special``) that ``reader`` may read now.
+
+    * Rendered before (same content): the cached PDF.
+    * Not yet, and the report lists at most ``pdf_inline_items()`` records (a few seconds of
+      rendering): rendered now, within a render slot (``pdf_of``; Busy when every slot is taken).
+    * Not yet, and larger (≈ 20 s for 400 records): issued, and its rendering queued for a task
+      worker (``render_queued``); the answer says to ask again in ``PDF_PENDING_RETRY_SECONDS``.
+      Asking again finds the same report (same content, same verification code) and, once the
+      task is done, its PDF.
+
+    A non-public read is logged when the PDF is handed out, once per request that gets it: not
+    for answers that only say it is being rendered, nor with ``deliver=False`` (the portal asking
+    whether it is ready, without taking the file). ``verify_url`` makes the verify address (the QR
+    code's) of a verification code. Raises what the report's assembly raises.
+    """
+    today = today or timezone.localdate()
+    report, read_log, parameters = _assemble(subject, reader=reader, today=today, special=special)
+    body = rules.canonical_bytes(report.content())
+    cached = _cached_pdf(rules.digest_of(body))
+    small = report.item_count <= pdf_inline_items()
+    handed_out = deliver and (cached is not None or small)
+    row, body = _store(report, subject=subject, parameters=parameters, actor=reader.name or reader.kind, now=now,
+                       before=[read_log] if handed_out and read_log is not None else [], body=body)
+    issued = Issued(report, row, body)
+    if cached is not None:
+        return PdfAnswer(issued, cached if deliver else None, ready=True)
+    if small:  # rendered when it is fetched
+        return PdfAnswer(issued, pdf_of(issued, verify_url=verify_url(issued.code)) if deliver else None, ready=True)
+    retry_after = _queue_render(issued, reader=reader, verify_url=verify_url(issued.code))
+    return PdfAnswer(issued, None, ready=False, retry_after=retry_after)
+
+
+def _queue_render(issued: Issued, *, reader: Reader, verify_url: str) -> int:
+    """Make sure a task will render ``issued``'s PDF: queue it once, again when its last try failed
+    (up to ``PDF_RENDER_ATTEMPTS``) or when it has waited past ``PDF_RENDER_STALE_SECONDS`` (a
+    stopped worker). Returns the seconds to wait; Busy when every try has failed."""
+    from pubcredit.reports import pdf, tasks
+
+    now = timezone.now()
+    with transaction.atomic():
+        job, created = PdfRender.objects.get_or_create(
+            report=issued.row, template_version=pdf.TEMPLATE_VERSION,
+            defaults={"reader": asdict(reader), "verify_url": verify_url, "requested_at": now})
+        if not created:
+            job = PdfRender.objects.select_for_update().get(pk=job.pk)
+            last = job.started_at or job.requested_at
+            if job.status == PdfRenderStatus.FAILED and job.attempts >= PDF_RENDER_ATTEMPTS:
+                raise Busy("报告 PDF 多次生成失败，平台已记录此故障；请稍后再试，或先使用网页版报告",
+                           retry_after=PDF_RENDER_STALE_SECONDS)
+            stale = (now - last).total_seconds() > PDF_RENDER_STALE_SECONDS
+            if job.status != PdfRenderStatus.FAILED and not stale:
+                return PDF_PENDING_RETRY_SECONDS
+            job.status, job.requested_at, job.started_at = PdfRenderStatus.QUEUED, now, None
+            job.save(update_fields=["status", "requested_at", "started_at"])
+        tasks.render_report_pdf.enqueue(job.pk)
+    return PDF_PENDING_RETRY_SECONDS
+
+
+def render_queued(job_id: int) -> None:
+    """Task body: render the PDF queued as ``PdfRender`` ``job_id`` and keep it (``report_pdf``).
+
+    The report is assembled again as the reader of the request, on the report's day; only if its
+    content digest is still the issued one is it rendered (a record collected, objected to or
+    expired in between, or an authorisation withdrawn, changes the content: the job is dropped and
+    the next request issues the new report). One task per job at a time (an advisory lock); the
+    render takes a render slot like any other. A failure is logged and recorded on the job, which
+    the next request for the PDF queues again.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_PDF_JOB_LOCK, job_id])
+        if not cursor.fetchone()[0]:
+            return  # another worker is rendering it
+    try:
+        _render_job(job_id)
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_PDF_JOB_LOCK, job_id])
+        except DatabaseError:
+            connection.close()
+
+
+def _render_job(job_id: int) -> None:
+    from pubcredit.reports import pdf
+
+    job = PdfRender.objects.select_related("report", "report__subject").filter(pk=job_id).first()
+    if job is None:
+        return  # rendered already
+    row = job.report
+    if (job.template_version != pdf.TEMPLATE_VERSION
+            or ReportPdf.objects.filter(report=row, template_version=job.template_version).exists()):
+        job.delete()
+        return
+    PdfRender.objects.filter(pk=job.pk).update(status=PdfRenderStatus.RENDERING, started_at=timezone.now(),
+                                               attempts=F("attempts") + 1, error="")
+    try:
+        special = None
+        if row.kind == ReportKind.SPECIAL:
+            p = row.parameters
+            special = queries.special_request(date_from=date.fromisoformat(p["from"]),
+                                              date_to=date.fromisoformat(p["to"]), classes=p["classes"],
+                                              today=row.as_of)
+        report, _, _ = _assemble(row.subject, reader=Reader(**job.reader), today=row.as_of, special=special)
+        body = rules.canonical_bytes(report.content())
+        if rules.digest_of(body) != row.content_digest:
+            log.info("PDF of report %s not rendered: its content has changed since it was issued", row.code)
+            job.delete()
+            return
+        issued = Issued(report, row, body)
+        with _render_slot(wait=_TASK_SLOT_WAIT_SECONDS):
+            started = time.perf_counter()
+            rendered = pdf.render(issued, verify_url=job.verify_url)
+            elapsed_ms = int((time.perf_counter() - started) * 1000)
+            with transaction.atomic():
+                if not ReportPdf.objects.filter(report=row, template_version=job.template_version).exists():
+                    ReportPdf.objects.create(report=row, template_version=job.template_version, pdf=rendered.data,
+                                             pages=rendered.pages, render_ms=elapsed_ms)
+                job.delete()
+    except PubcreditError as exc:  # the reader may no longer read it (e.g. an authorisation withdrawn)
+        log.info("PDF of report %s not rendered: %s", row.code, exc.message)
+        PdfRender.objects.filter(pk=job.pk).delete()
+    except Exception as exc:
+        log.exception("rendering the PDF of report %s failed", row.code)
+        PdfRender.objects.filter(pk=job.pk).update(status=PdfRenderStatus.FAILED, error=repr(exc)[:2000])

@@ -14,3 +14,14 @@ def run_batch_query_part(job_id: int, part: int) -> None:
     from pubcredit.reports import batch
 
     batch.run_part(job_id, part)
+
+#: The queue of large reports' PDFs (``services.report_pdf``).
+PDF_QUEUE = "report-pdfs"
+
+
+@task(queue_name=PDF_QUEUE)
+def render_report_pdf(job_id: int) -> None:
+    """Art. 40: render a large report's PDF in the background (``services.render_queued``)."""
+    from pubcredit.reports import services
+
+    services.render_queued(job_id)

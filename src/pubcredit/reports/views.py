@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from pubcredit.access.readers import reader_for_request
@@ -19,6 +20,7 @@ from pubcredit.errors import Busy, InvalidInput, NotFound, NotPermitted, Pubcred
 from pubcredit.reports import pdf, queries, rules, services
 from pubcredit.reports.links import verify_url
 from pubcredit.subjects import queries as subject_queries
+from pubcredit.subjects.models import Subject
 
 _TITLES = {400: "请求有误", 403: "无权访问", 404: "未找到", 503: "请稍后再试"}
 
@@ -43,17 +45,36 @@ def _page(request: HttpRequest, issued: services.Issued, key: str, extra: dict[s
         "subject_url": reverse("portal:subject", args=[key]),
         "special_url": reverse("reports:special", args=[key]),
         "full_url": reverse("reports:full", args=[key]),
+        "pdf_in_background": issued.report.item_count > services.pdf_inline_items(),
     } | (extra or {})
     return render(request, "reports/page.html", context)
 
 
-def _pdf_response(request: HttpRequest, issued: services.Issued, name: str) -> HttpResponse:
+def _pdf(request: HttpRequest, subject: Subject, name: str, report_url: str,
+         special: queries.SpecialRequest | None = None) -> HttpResponse:
+    """The PDF; or, for a large report being rendered in the background, a page that says so and
+    comes back (``?wait=1``) until it is ready, then starts the download."""
+    waiting = request.GET.get("wait") == "1"
     try:
-        data = services.pdf_of(issued, verify_url=verify_url(request, issued.code))
-    except Busy as exc:
+        answer = services.report_pdf(subject, reader=reader_for_request(request, channel="web"), special=special,
+                                     verify_url=lambda code: verify_url(request, code), deliver=not waiting)
+    except PubcreditError as exc:
         return _error(request, exc)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{issued.code}.pdf"'
+    issued = answer.issued
+    if answer.data is not None:
+        response = HttpResponse(answer.data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}-{issued.code}.pdf"'
+        return response
+    query = request.GET.copy()
+    query.pop("wait", None)
+    download_url = f"{request.path}?{query.urlencode()}" if query else request.path
+    query["wait"] = "1"
+    context = {"report": issued.report, "code": issued.code, "items": issued.report.item_count, "ready": answer.ready,
+               "download_url": download_url, "wait_url": f"{request.path}?{query.urlencode()}",
+               "report_url": report_url, "retry_after": answer.retry_after}
+    response = render(request, "reports/pdf_wait.html", context, status=200 if answer.ready else 202)
+    if not answer.ready:
+        response["Retry-After"] = str(answer.retry_after)
     return response
 
 
@@ -71,11 +92,10 @@ def full_report(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 def full_report_pdf(request: HttpRequest, key: str) -> HttpResponse:
     try:
-        reader = reader_for_request(request, channel="web")
-        issued = services.issue_report(subject_queries.subject_by_url_key(key), reader=reader)
+        subject = subject_queries.subject_by_url_key(key)
     except PubcreditError as exc:
         return _error(request, exc)
-    return _pdf_response(request, issued, "credit-report")
+    return _pdf(request, subject, "credit-report", reverse("reports:full", args=[key]))
 
 
 def _special_params(request: HttpRequest) -> tuple[date | None, date | None, list[str]]:
@@ -132,11 +152,15 @@ def special_report_pdf(request: HttpRequest, key: str) -> HttpResponse:
     try:
         subject = subject_queries.subject_by_url_key(key)
         date_from, date_to, classes = _special_params(request)
-        issued = services.issue_special_report(subject, reader=reader_for_request(request, channel="web"),
-                                               date_from=date_from, date_to=date_to, classes=classes or None)
+        special = queries.special_request(date_from=date_from, date_to=date_to, classes=classes or None,
+                                          today=timezone.localdate())
     except PubcreditError as exc:
         return _error(request, exc)
-    return _pdf_response(request, issued, "special-credit-report")
+    query = request.GET.copy()
+    query.pop("wait", None)
+    report_url = reverse("reports:special", args=[key])
+    return _pdf(request, subject, "special-credit-report", f"{report_url}?{query.urlencode()}" if query else report_url,
+                special)
 
 
 @require_GET
