@@ -195,3 +195,28 @@ def test_a_report_within_the_inline_limit_is_rendered_while_the_request_waits(co
     assert res["Content-Type"] == "application/pdf"
     assert not PdfRender.objects.exists()
     assert _queued() == 0
+
+
+def test_the_back_office_shows_a_failed_render_with_its_error(company: Company,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from pubcredit.access.models import User
+    from tests.access.helpers import verified_client
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("font cache unreadable")
+
+    monkeypatch.setattr(pdf, "render", broken)
+    code = Client().get(f"/api/v1/subjects/{company.subject.uscc}/report.pdf",
+                        headers=_bank(company)).json()["verification_code"]
+    assert run_worker() == 1
+    client = verified_client(User.objects.create_superuser(username="root-admin", password="x-Long-pass-1",
+                                                           email=""))
+    listing = client.get("/admin/reports/pdfrender/?status=failed")
+    assert listing.status_code == 200
+    assert code in listing.content.decode()
+    assert "font cache unreadable" in listing.content.decode()
+    job = PdfRender.objects.get()
+    detail = client.get(f"/admin/reports/pdfrender/{job.pk}/change/").content.decode()
+    assert "font cache unreadable" in detail
+    assert 'name="error"' not in detail  # shown, not editable
+    assert client.get(f"/admin/reports/pdfrender/{job.pk}/delete/").status_code == 403

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pubcredit.adminkit import CappedCountAdmin, CheckedInputAdmin, search_by_ids
 from pubcredit.reports import rules
-from pubcredit.reports.models import IssuedReport
+from pubcredit.reports.models import IssuedReport, PdfRender
 from pubcredit.subjects import queries as subject_queries
 
 
@@ -40,6 +40,36 @@ class IssuedReportAdmin(CappedCountAdmin, CheckedInputAdmin, admin.ModelAdmin): 
         if subject_ids:
             match |= Q(subject_id__in=subject_ids)
         return search_by_ids(queryset, match)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PdfRender)
+class PdfRenderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Large reports' PDFs waiting for, or failing in, a task worker (``services.report_pdf``): a failed
+    render is logged with its traceback and shown here with its error; the next request for the PDF
+    queues it again (up to three tries). Read only: the rows belong to the render queue."""
+
+    list_display = ("report_code", "status", "attempts", "requested_at", "started_at", "short_error")
+    list_filter = ("status",)
+    fields = ("report_code", "template_version", "status", "attempts", "requested_at", "started_at", "error")
+    readonly_fields = fields
+    list_select_related = ("report",)
+
+    @admin.display(description=_("验证码"))
+    def report_code(self, obj: PdfRender) -> str:
+        return rules.format_verification_code(obj.report.code)
+
+    @admin.display(description=_("错误"))
+    def short_error(self, obj: PdfRender) -> str:
+        return obj.error[:120]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
