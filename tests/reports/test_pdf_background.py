@@ -46,7 +46,7 @@ def test_api_answers_202_while_a_worker_renders_then_the_pdf_with_the_same_code(
     assert first.status_code == 202, first.content
     body = first.json()
     assert body["code"] == "pdf_pending"
-    assert body["retry_after"] == services.PDF_PENDING_RETRY_SECONDS
+    assert body["retry_after"] == services.PDF_RETRY_MIN_SECONDS  # a few records: a few seconds
     assert body["items"] >= 3
     assert f"共 {body['items']} 条记录" in body["message"]
     assert (first["Retry-After"], first["Location"]) == ("5", url)
@@ -83,6 +83,8 @@ def test_api_answers_202_while_a_worker_renders_then_the_pdf_with_the_same_code(
 def test_portal_shows_a_waiting_page_then_starts_the_download(company: Company) -> None:
     url = f"/subjects/{company.subject.uscc}/report.pdf"
     client = Client()
+    report_page = client.get(f"/subjects/{company.subject.uscc}/report/").content.decode()
+    assert "记录较多，PDF 将在后台生成，约需 1 秒" in report_page  # said before the visitor asks
     first = client.get(url)
     assert first.status_code == 202
     assert first["Retry-After"] == "5"
@@ -190,6 +192,7 @@ def test_a_job_whose_worker_stopped_is_queued_again(company: Company) -> None:
 def test_a_report_within_the_inline_limit_is_rendered_while_the_request_waits(company: Company,
                                                                               settings: Any) -> None:
     settings.PUBCREDIT_PDF_INLINE_ITEMS = 60
+    assert "PDF 将在后台生成" not in Client().get(f"/subjects/{company.subject.uscc}/report/").content.decode()
     res = Client().get(f"/subjects/{company.subject.uscc}/report.pdf")
     assert res.status_code == 200
     assert res["Content-Type"] == "application/pdf"
@@ -220,3 +223,14 @@ def test_the_back_office_shows_a_failed_render_with_its_error(company: Company,
     assert "font cache unreadable" in detail
     assert 'name="error"' not in detail  # shown, not editable
     assert client.get(f"/admin/reports/pdfrender/{job.pk}/delete/").status_code == 403
+
+
+def test_clients_are_told_to_come_back_when_the_render_should_be_done() -> None:
+    """Estimated from the render benchmark (≈ 0.05 s a record), within 5–30 s, less the time already spent."""
+    assert services.pdf_retry_after(61) == 5
+    assert services.pdf_retry_after(100) == 7  # 0.5 + 5 + 1 s
+    assert services.pdf_retry_after(389) == 21  # ≈ 19.5 s to render, and a second
+    assert services.pdf_retry_after(5000) == 30
+    now = timezone.now()
+    assert services.pdf_retry_after(389, started_at=now - timedelta(seconds=10), now=now) == 11
+    assert services.pdf_retry_after(389, started_at=now - timedelta(seconds=40), now=now) == 5  # overdue: soon

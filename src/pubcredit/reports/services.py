@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -292,8 +293,10 @@ def pdf_of(issued: Issued, *, verify_url: str) -> bytes:
 
 # --- large PDFs: rendered by a task worker ------------------------------------------------------
 
-#: Seconds a client is told to wait before asking again for a PDF being rendered in the background.
-PDF_PENDING_RETRY_SECONDS = 5
+#: Bounds of the seconds a client is told to wait before asking again for a PDF being rendered in
+#: the background (``pdf_retry_after``).
+PDF_RETRY_MIN_SECONDS = 5
+PDF_RETRY_MAX_SECONDS = 30
 #: A queued or rendering PDF not done after this long is queued again (its worker was stopped).
 PDF_RENDER_STALE_SECONDS = 600
 #: Renders of one PDF that may fail before the platform stops trying (each failure is logged).
@@ -316,6 +319,23 @@ class PdfAnswer:
     data: bytes | None
     ready: bool
     retry_after: int = 0
+
+
+def pdf_render_estimate(items: int) -> float:
+    """Seconds a render of a report listing ``items`` records takes on the reference machine (2 cores,
+    ``tests.bench.pdf_render``, session 9: 3 → 0.65 s, 20 → 1.1 s, 100 → 4.9 s, 389 → 19.5 s)."""
+    return 0.5 + 0.05 * items
+
+
+def pdf_retry_after(items: int, *, started_at: datetime | None = None, now: datetime | None = None) -> int:
+    """When to ask again for a PDF being rendered: its estimated render time (less what has passed
+    since its render started), within ``PDF_RETRY_MIN_SECONDS``–``PDF_RETRY_MAX_SECONDS``. Clients
+    that ask when told need one or two requests, not one every few seconds (the report paths are
+    rate-limited per address: ten a minute)."""
+    left = pdf_render_estimate(items) + 1
+    if started_at is not None:
+        left -= ((now or timezone.now()) - started_at).total_seconds()
+    return int(min(PDF_RETRY_MAX_SECONDS, max(PDF_RETRY_MIN_SECONDS, math.ceil(left))))
 
 
 def pdf_inline_items() -> int:
@@ -350,7 +370,7 @@ def report_pdf(subject: Subject, *, reader: Reader, verify_url: Callable[[str], 
     * Not yet, and the report lists at most ``pdf_inline_items()`` records (a few seconds of
       rendering): rendered now, within a render slot (``pdf_of``; Busy when every slot is taken).
     * Not yet, and larger (≈ 20 s for 400 records): issued, and its rendering queued for a task
-      worker (``render_queued``); the answer says to ask again in ``PDF_PENDING_RETRY_SECONDS``.
+      worker (``render_queued``); the answer says when to ask again (``pdf_retry_after``).
       Asking again finds the same report (same content, same verification code) and, once the
       task is done, its PDF.
 
@@ -383,6 +403,7 @@ def _queue_render(issued: Issued, *, reader: Reader, verify_url: str) -> int:
     from pubcredit.reports import pdf, tasks
 
     now = timezone.now()
+    items = issued.report.item_count
     with transaction.atomic():
         job, created = PdfRender.objects.get_or_create(
             report=issued.row, template_version=pdf.TEMPLATE_VERSION,
@@ -395,11 +416,11 @@ def _queue_render(issued: Issued, *, reader: Reader, verify_url: str) -> int:
                            retry_after=PDF_RENDER_STALE_SECONDS)
             stale = (now - last).total_seconds() > PDF_RENDER_STALE_SECONDS
             if job.status != PdfRenderStatus.FAILED and not stale:
-                return PDF_PENDING_RETRY_SECONDS
+                return pdf_retry_after(items, started_at=job.started_at, now=now)
             job.status, job.requested_at, job.started_at = PdfRenderStatus.QUEUED, now, None
             job.save(update_fields=["status", "requested_at", "started_at"])
         tasks.render_report_pdf.enqueue(job.pk)
-    return PDF_PENDING_RETRY_SECONDS
+    return pdf_retry_after(items)
 
 
 def render_queued(job_id: int) -> None:

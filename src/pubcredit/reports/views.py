@@ -6,6 +6,7 @@ service layer become 400/403/404 pages.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -45,7 +46,9 @@ def _page(request: HttpRequest, issued: services.Issued, key: str, extra: dict[s
         "subject_url": reverse("portal:subject", args=[key]),
         "special_url": reverse("reports:special", args=[key]),
         "full_url": reverse("reports:full", args=[key]),
-        "pdf_in_background": issued.report.item_count > services.pdf_inline_items(),
+        # Seconds a background render should take, for a report whose PDF is made that way (else 0).
+        "pdf_in_background": (math.ceil(services.pdf_render_estimate(issued.report.item_count))
+                              if issued.report.item_count > services.pdf_inline_items() else 0),
     } | (extra or {})
     return render(request, "reports/page.html", context)
 
@@ -71,7 +74,8 @@ def _pdf(request: HttpRequest, subject: Subject, name: str, report_url: str,
     query["wait"] = "1"
     context = {"report": issued.report, "code": issued.code, "items": issued.report.item_count, "ready": answer.ready,
                "download_url": download_url, "wait_url": f"{request.path}?{query.urlencode()}",
-               "report_url": report_url, "retry_after": answer.retry_after}
+               "report_url": report_url, "retry_after": answer.retry_after,
+               "estimate": math.ceil(services.pdf_render_estimate(issued.report.item_count))}
     response = render(request, "reports/pdf_wait.html", context, status=200 if answer.ready else 202)
     if not answer.ready:
         response["Retry-After"] = str(answer.retry_after)
