@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, Final
 
+import orjson
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -407,7 +408,7 @@ def _csv_rows(line: dict[str, Any]) -> Iterator[list[Any]]:
             key, it["origin"], it["record_id"] or "", it["version"] or "", it["entry_code"], it["entry_name"],
             it["info_class"], it["open_level"], it["source"], it["department"], it["decision_date"] or "",
             it["disclosure_until"] or "", "|".join(it["marks"]),
-            json.dumps({f["name"]: f["value"] for f in it["fields"]}, ensure_ascii=False),
+            orjson.dumps({f["name"]: f["value"] for f in it["fields"]}).decode("utf-8"),
         ]
 
 
@@ -418,10 +419,10 @@ def csv_results(job: BatchQuery) -> Iterator[bytes]:
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
     yield codecs.BOM_UTF8 + buf.getvalue().encode("utf-8")
+    # orjson reads the stored lines and writes each item's fields: the standard library's json took
+    # two fifths of the conversion (100,000 codes: ≈ 590 MB of CSV).
     for block in _chunks(job):
         buf.seek(0)
         buf.truncate()
-        for raw in block.splitlines():
-            for row in _csv_rows(json.loads(raw)):
-                writer.writerow(row)
+        writer.writerows(row for raw in block.splitlines() for row in _csv_rows(orjson.loads(raw)))
         yield buf.getvalue().encode("utf-8")
