@@ -234,3 +234,25 @@ def test_clients_are_told_to_come_back_when_the_render_should_be_done() -> None:
     now = timezone.now()
     assert services.pdf_retry_after(389, started_at=now - timedelta(seconds=10), now=now) == 11
     assert services.pdf_retry_after(389, started_at=now - timedelta(seconds=40), now=now) == 5  # overdue: soon
+
+
+def test_a_job_being_rendered_elsewhere_is_left_alone_and_a_second_task_renders_nothing(company: Company) -> None:
+    import psycopg
+    from django.conf import settings as django_settings
+
+    db = django_settings.DATABASES["default"]
+    bank, url = _bank(company), f"/api/v1/subjects/{company.subject.uscc}/report.pdf"
+    assert Client().get(url, headers=bank).status_code == 202
+    job = PdfRender.objects.get()
+    dsn = (f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} dbname={db['NAME']} "
+           f"user={db['USER']} password={db.get('PASSWORD') or ''}")
+    with psycopg.connect(dsn, autocommit=True) as other:  # another worker holds the job
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [services._PDF_JOB_LOCK, job.pk])
+        services.render_queued(job.pk)
+        assert PdfRender.objects.get().attempts == 0  # not touched
+        assert not ReportPdf.objects.exists()
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", [services._PDF_JOB_LOCK, job.pk])
+    services.render_queued(job.pk)
+    services.render_queued(job.pk)  # a duplicate task: the job is gone, nothing to do
+    assert ReportPdf.objects.count() == 1
+    assert not PdfRender.objects.exists()
