@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from pubcredit.adminkit import CappedCountAdmin, CheckedInputAdmin, search_by_ids
+from pubcredit.adminkit import CappedCountAdmin, ReadOnlyAdmin, search_by_ids
 from pubcredit.reports import rules
 from pubcredit.reports.models import IssuedReport, PdfRender
 from pubcredit.subjects import queries as subject_queries
 
 
 @admin.register(IssuedReport)
-class IssuedReportAdmin(CappedCountAdmin, CheckedInputAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+class IssuedReportAdmin(CappedCountAdmin, ReadOnlyAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "kind", "subject_name_public", "subject_code_public", "reader_basis", "as_of", "issued_at")
     list_filter = ("kind", "reader_basis", "as_of")
     search_fields = ("=code", "=content_digest")
@@ -41,18 +39,9 @@ class IssuedReportAdmin(CappedCountAdmin, CheckedInputAdmin, admin.ModelAdmin): 
             match |= Q(subject_id__in=subject_ids)
         return search_by_ids(queryset, match)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(PdfRender)
-class PdfRenderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PdfRenderAdmin(ReadOnlyAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Large reports' PDFs waiting for, or failing in, a task worker (``services.report_pdf``): a failed
     render is logged with its traceback and shown here with its error; the next request for the PDF
     queues it again (up to three tries). Read only: the rows belong to the render queue."""
@@ -70,12 +59,3 @@ class PdfRenderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description=_("错误"))
     def short_error(self, obj: PdfRender) -> str:
         return obj.error[:120]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
