@@ -250,12 +250,17 @@ def _render_slot(*, wait: float = 0.0) -> Iterator[None]:
     try:
         yield
     finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_PDF_SLOT_LOCK, held])
-        except DatabaseError:
-            # Gone (its locks went with it) or unusable: closing it is what frees the slot then.
-            connection.close()
+        _unlock(_PDF_SLOT_LOCK, held)
+
+
+def _unlock(key: int, number: int) -> None:
+    """Give back a session advisory lock of this connection."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [key, number])
+    except DatabaseError:
+        # Gone (its locks went with it) or unusable: closing it is what frees the lock then.
+        connection.close()
 
 
 def pdf_of(issued: Issued, *, verify_url: str) -> bytes:
@@ -440,11 +445,7 @@ def render_queued(job_id: int) -> None:
     try:
         _render_job(job_id)
     finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_PDF_JOB_LOCK, job_id])
-        except DatabaseError:
-            connection.close()
+        _unlock(_PDF_JOB_LOCK, job_id)
 
 
 def _render_job(job_id: int) -> None:
