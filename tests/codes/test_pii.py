@@ -125,3 +125,14 @@ def test_encrypt_argument_checks() -> None:
 
 def test_unicode_values_round_trip() -> None:
     assert decrypt(encrypt("张三丰", KEY_1, purpose="name"), {1: KEY_1}, purpose="name") == "张三丰"
+
+
+def test_bytes_round_trip_in_the_same_format_and_purposes_stay_apart() -> None:
+    data = bytes(range(256)) * 40  # not text: a compressed batch answer, say
+    blob = pii.encrypt_bytes(data, KEY_1, key_id=3, purpose="batch_query_results")
+    assert (blob[0], blob[1], len(blob)) == (pii.FORMAT_VERSION, 3, 2 + 12 + len(data) + 16)
+    assert pii.decrypt_bytes(blob, {3: KEY_1}, purpose="batch_query_results") == data
+    with pytest.raises(PiiDecryptError):
+        pii.decrypt_bytes(blob, {3: KEY_1}, purpose="batch_query_codes")
+    text = encrypt(RESIDENT_ID, KEY_1, key_id=3)
+    assert pii.decrypt_bytes(text, {3: KEY_1}) == RESIDENT_ID.encode("utf-8")  # a string is its UTF-8 bytes

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import random
+import zlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -22,10 +23,12 @@ from django_tasks_db.models import DBTaskResult
 from pubcredit.access import services as access_services
 from pubcredit.access import tokens
 from pubcredit.access.models import QueryLog
+from pubcredit.codes import pii as pii_codes
 from pubcredit.collection.models import Record
 from pubcredit.reports import batch, hooks, rules
 from pubcredit.reports import queries as report_queries
 from pubcredit.reports.models import BatchQuery, BatchQueryChunk
+from pubcredit.subjects import pii
 from pubcredit.subjects import services as subject_services
 from pubcredit.subjects.models import Subject
 from tests.access.test_access_matrix import MATRIX, World, world  # noqa: F401 - `world` is a fixture
@@ -632,3 +635,29 @@ def test_a_body_with_nan_is_400_naming_the_codes(company: Company) -> None:
     res = post(agency_token(company.bank), body='{"codes": [NaN]}')
     assert res.status_code == 400, res.content
     assert res.json()["field"] == "codes"
+
+
+# --- personal information at rest ------------------------------------------------------------
+
+def test_codes_and_results_are_encrypted_at_rest(company: Company) -> None:
+    """A batch names people by resident ID number: neither the stored codes nor the stored answers
+    hold one in clear (nor compressed), and a blob of one purpose does not open as the other's."""
+    resident = f.resident_id()
+    f.person("李四", code=resident)
+    headers = agency_token(company.bank)
+    lines = query(headers, [resident, company.subject.uscc or "", "not-a-code"])
+    assert [line["code"] for line in lines] == [resident, company.subject.uscc, "not-a-code"]  # the owner reads them
+    job = BatchQuery.objects.get()
+    sealed = bytes(job.codes_sealed)
+    stored = [bytes(d) for d in BatchQueryChunk.objects.filter(job=job).values_list("data", flat=True)]
+    for blob in (sealed, *stored):
+        assert resident.encode() not in blob
+        assert company.subject.uscc.encode() not in blob
+        with pytest.raises(zlib.error):
+            zlib.decompress(blob)  # not merely compressed
+    assert batch.codes_of(sealed) == [resident, company.subject.uscc, "not-a-code"]
+    with pytest.raises(pii_codes.PiiDecryptError):
+        pii.unseal(sealed, purpose=batch.RESULTS_PURPOSE)
+    with connection.cursor() as cursor:  # the job's row as a database dump would show it
+        cursor.execute("SELECT row_to_json(j)::text FROM reports_batchquery j WHERE id = %s", [job.pk])
+        assert resident not in cursor.fetchone()[0]

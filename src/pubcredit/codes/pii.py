@@ -29,7 +29,9 @@ __all__ = [
     "PiiDecryptError",
     "decode_key",
     "decrypt",
+    "decrypt_bytes",
     "encrypt",
+    "encrypt_bytes",
     "generate_key",
     "key_id_of",
     "lookup_hash",
@@ -97,11 +99,17 @@ def encrypt(value: str, key: bytes, *, key_id: int = 1, purpose: str = _DEFAULT_
 
     A fresh random nonce is used each time, so equal values give different blobs.
     """
+    return encrypt_bytes(value.encode("utf-8"), key, key_id=key_id, purpose=purpose)
+
+
+def encrypt_bytes(data: bytes, key: bytes, *, key_id: int = 1, purpose: str = _DEFAULT_PURPOSE) -> bytes:
+    """``encrypt`` for bytes: the same blob format (for larger values holding IDs, such as a batch
+    query's codes or results)."""
     if not 0 <= key_id <= 255:
         raise ValueError(f"key_id must be between 0 and 255, got {key_id}")
     header = bytes((FORMAT_VERSION, key_id))
     nonce = os.urandom(_NONCE_SIZE)
-    sealed = AESGCM(_check_key(key)).encrypt(nonce, value.encode("utf-8"), _associated_data(header, purpose))
+    sealed = AESGCM(_check_key(key)).encrypt(nonce, bytes(data), _associated_data(header, purpose))
     return header + nonce + sealed
 
 
@@ -119,6 +127,12 @@ def decrypt(blob: bytes | bytearray | memoryview, keys: Mapping[int, bytes], *, 
     ``keys`` holds the current key and every old key still in use. Raises PiiDecryptError on
     an unknown format or key id and when authentication fails (tampering, wrong purpose).
     """
+    return decrypt_bytes(blob, keys, purpose=purpose).decode("utf-8")
+
+
+def decrypt_bytes(blob: bytes | bytearray | memoryview, keys: Mapping[int, bytes], *,
+                  purpose: str = _DEFAULT_PURPOSE) -> bytes:
+    """``decrypt`` for a blob made by ``encrypt_bytes``: the bytes sealed."""
     data = bytes(blob)
     key_id = key_id_of(data)
     key = keys.get(key_id)
@@ -128,12 +142,11 @@ def decrypt(blob: bytes | bytearray | memoryview, keys: Mapping[int, bytes], *, 
     nonce = data[_HEADER_SIZE : _HEADER_SIZE + _NONCE_SIZE]
     sealed = data[_HEADER_SIZE + _NONCE_SIZE :]
     try:
-        plain = AESGCM(_check_key(key)).decrypt(nonce, sealed, _associated_data(header, purpose))
+        return AESGCM(_check_key(key)).decrypt(nonce, sealed, _associated_data(header, purpose))
     except InvalidTag:
         raise PiiDecryptError(
             f"authentication failed for key id {key_id}: the data was altered, or the key or purpose is wrong"
         ) from None
-    return plain.decode("utf-8")
 
 
 def reencrypt(

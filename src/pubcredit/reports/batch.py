@@ -49,6 +49,7 @@ from pubcredit.access.readers import Reader
 from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from pubcredit.reports import queries as report_queries
 from pubcredit.reports.models import BatchQuery, BatchQueryChunk, BatchQueryFormat, BatchQueryStatus
+from pubcredit.subjects import pii
 from pubcredit.subjects import queries as subject_queries
 from pubcredit.textinput import JSON_TOO_DEEP, loads_json, storable
 
@@ -73,6 +74,11 @@ MAX_ECHO: Final = 64
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
+#: Purposes of the encrypted blobs (``subjects.pii.seal``): codes and results hold resident ID numbers.
+CODES_PURPOSE: Final = "batch_query_codes"
+RESULTS_PURPOSE: Final = "batch_query_results"
+
+
 # --- the request -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -81,6 +87,17 @@ class Request:
 
     codes: list[str | None]
     format: str
+
+
+def seal_codes(codes: Sequence[str | None]) -> bytes:
+    """A job's codes as stored: JSON, encrypted like resident ID numbers."""
+    return pii.seal(orjson.dumps(list(codes)), purpose=CODES_PURPOSE)
+
+
+def codes_of(blob: bytes | memoryview) -> list[str | None]:
+    """A job's codes from ``seal_codes``' blob."""
+    codes: list[str | None] = orjson.loads(pii.unseal(blob, purpose=CODES_PURPOSE))
+    return codes
 
 
 def _format(value: object) -> str:
@@ -192,8 +209,9 @@ def submit_batch_query(request: Request, *, reader: Reader, today: date | None =
         raise InvalidInput(f"一次最多查询 {MAX_CODES} 个代码，本次为 {total} 个", field="codes")
     subject_queries.common_visibility(reader, today=today or timezone.localdate())
     parts = math.ceil(len(request.codes) / PART_SIZE)
-    job = BatchQuery.objects.create(reader=asdict(reader), format=request.format, codes=request.codes,
-                                    lines=len(request.codes), total=total, parts_total=parts,
+    job = BatchQuery.objects.create(reader=asdict(reader), format=request.format,
+                                    codes_sealed=seal_codes(request.codes), lines=len(request.codes), total=total,
+                                    parts_total=parts,
                                     created_by=reader.name or reader.kind, **owner)
     for part in range(parts):
         tasks.run_batch_query_part.enqueue(job.pk, part)
@@ -243,7 +261,7 @@ def _first_lines(codes: Sequence[str | None]) -> dict[str, int]:
 @transaction.atomic
 def _begin_part(job_id: int) -> BatchQuery | None:
     """queued → running on the first part (fixing the day every answer is as of); None if the job ended."""
-    job = BatchQuery.objects.select_for_update().defer("codes").get(pk=job_id)
+    job = BatchQuery.objects.select_for_update().defer("codes_sealed").get(pk=job_id)
     if job.status in (BatchQueryStatus.DONE, BatchQueryStatus.FAILED):
         return None
     if job.status == BatchQueryStatus.QUEUED:
@@ -258,7 +276,7 @@ def _begin_part(job_id: int) -> BatchQuery | None:
 def _end_part(job_id: int) -> None:
     """Count a finished part; running → done once every chunk is stored (counted, not assumed, so a
     part run twice cannot finish a job early)."""
-    job = BatchQuery.objects.select_for_update().defer("codes").get(pk=job_id)
+    job = BatchQuery.objects.select_for_update().defer("codes_sealed").get(pk=job_id)
     job.parts_done += 1
     fields = ["parts_done"]
     stored = BatchQueryChunk.objects.filter(job_id=job_id).count()
@@ -276,7 +294,7 @@ def _end_part(job_id: int) -> None:
 @transaction.atomic
 def _fail(job_id: int, exc: BaseException) -> None:
     """queued/running → failed. The reason kept is the error's kind only; the trace is in the task row."""
-    job = BatchQuery.objects.select_for_update().defer("codes").get(pk=job_id)
+    job = BatchQuery.objects.select_for_update().defer("codes_sealed").get(pk=job_id)
     if job.status in (BatchQueryStatus.QUEUED, BatchQueryStatus.RUNNING):
         job.status = BatchQueryStatus.FAILED
         job.finished_at = timezone.now()
@@ -291,7 +309,7 @@ def run_part(job_id: int, part: int) -> None:
     if job is None:
         return
     try:
-        codes: list[str | None] = BatchQuery.objects.values_list("codes", flat=True).get(pk=job_id)
+        codes = codes_of(BatchQuery.objects.values_list("codes_sealed", flat=True).get(pk=job_id))
         reader = Reader(**job.reader)
         first = _first_lines(codes)
         lo, hi = part * PART_SIZE, min(len(codes), (part + 1) * PART_SIZE)
@@ -349,7 +367,7 @@ def _answer_chunk(job_id: int, reader: Reader, codes: Sequence[str | None], star
     lines.sort(key=lambda line: int(line["line"]))
     text = "".join(_ENCODER.encode(line) + "\n" for line in lines)
     BatchQueryChunk.objects.create(job_id=job_id, seq=start // CHUNK_SIZE, lines=len(lines),
-                                   data=zlib.compress(text.encode("utf-8"), 1))
+                                   data=pii.seal(zlib.compress(text.encode("utf-8"), 1), purpose=RESULTS_PURPOSE))
     BatchQuery.objects.filter(pk=job_id).update(done=F("done") + len(lines),
                                                 **{k: F(k) + v for k, v in counts.items()})
 
@@ -363,7 +381,7 @@ def job_for(job_id: str, *, reader: Reader) -> BatchQuery:
         public_id = uuid.UUID(str(job_id))
     except ValueError:
         public_id = None
-    job = BatchQuery.objects.defer("codes").filter(public_id=public_id).first() if public_id else None
+    job = BatchQuery.objects.defer("codes_sealed").filter(public_id=public_id).first() if public_id else None
     if job is None:
         raise NotFound("未找到该批量查询任务", field="id")
     owner = _owner(reader)
@@ -385,7 +403,7 @@ def _chunks(job: BatchQuery) -> Iterator[bytes]:
     seqs = list(BatchQueryChunk.objects.filter(job=job).order_by("seq").values_list("seq", flat=True))
     for seq in seqs:
         data = BatchQueryChunk.objects.filter(job=job, seq=seq).values_list("data", flat=True).get()
-        yield zlib.decompress(bytes(data))
+        yield zlib.decompress(pii.unseal(data, purpose=RESULTS_PURPOSE))
 
 
 def jsonl_results(job: BatchQuery) -> Iterator[bytes]:

@@ -151,7 +151,9 @@ class BatchQuery(models.Model):
     format = models.CharField(_("结果格式"), max_length=8, choices=BatchQueryFormat.choices,
                               default=BatchQueryFormat.JSONL)
     # One entry per line as received: the code as given, or null for a blank line of an upload.
-    codes = models.JSONField(_("查询代码"))
+    # The codes as received (one entry per input line, None for a blank line), as JSON, encrypted
+    # like resident ID numbers (``batch.seal_codes``): many are resident ID numbers.
+    codes_sealed = models.BinaryField(_("查询代码（加密）"))
     lines = models.PositiveIntegerField(_("行数"))  # input lines, blank ones included: the chunks to answer
     total = models.PositiveIntegerField(_("代码数"))
     done = models.PositiveIntegerField(_("已处理"), default=0)
@@ -187,8 +189,9 @@ class BatchQuery(models.Model):
 
 
 class BatchQueryChunk(models.Model):
-    """The answers to one run of input lines: JSON lines, zlib-compressed, in line order. Written in the
-    same transaction as that run's query-log rows and the job's counters."""
+    """The answers to one run of input lines: JSON lines, zlib-compressed, then encrypted like resident
+    ID numbers (they hold the codes as given), in line order. Written in the same transaction as that
+    run's query-log rows and the job's counters."""
 
     job = models.ForeignKey(BatchQuery, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("批量查询任务"))
     seq = models.PositiveIntegerField(verbose_name=_("序号"))

@@ -48,3 +48,14 @@ def encrypt_resident_id(resident_id: str) -> bytes:
 
 def decrypt_resident_id(blob: bytes) -> str:
     return pii.decrypt(bytes(blob), _enc_keys(), purpose=PURPOSE)
+
+
+def seal(data: bytes, *, purpose: str) -> bytes:
+    """Encrypt other data that holds resident ID numbers (a batch query's codes and results) under
+    the same keys, for ``purpose``: a blob of one purpose cannot be read as another's."""
+    return pii.encrypt_bytes(data, _enc_keys()[settings.PII_ENC_KEY_ID], key_id=settings.PII_ENC_KEY_ID,
+                             purpose=purpose)
+
+
+def unseal(blob: bytes | bytearray | memoryview, *, purpose: str) -> bytes:
+    return pii.decrypt_bytes(blob, _enc_keys(), purpose=purpose)
