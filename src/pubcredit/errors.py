@@ -52,6 +52,13 @@ class Conflict(PubcreditError):
     code = "conflict"
 
 
+class Gone(PubcreditError):
+    """What was asked for existed but has been deleted for good (e.g. past its keeping period)."""
+
+    status = 410
+    code = "gone"
+
+
 class DeadlinePassed(Conflict):
     code = "deadline_passed"
 

@@ -182,6 +182,9 @@ PUBCREDIT_SPOOL_DIR = Path(os.environ.get("PUBCREDIT_SPOOL_DIR", BASE_DIR.parent
 # department's file through the API; a smaller one (≈ 4,000 rows of a wide entry, well under a
 # second) while the officer waits, so the result shows at once.
 PUBCREDIT_BACKGROUND_UPLOAD_BYTES = 2 * 1024 * 1024
+# Days a batch query's answers are kept after it finishes (Art. 40): then they are deleted (the
+# job, its counts and its query-log rows stay) and a download answers 410.
+PUBCREDIT_BATCH_RESULTS_DAYS = int(os.environ.get("PUBCREDIT_BATCH_RESULTS_DAYS", "30"))
 # PDF reports rendered at the same time, across every server process (a report of 400 records
 # takes ≈ 20 s of a core); a PDF not yet rendered gets 503 + Retry-After when all are busy.
 PUBCREDIT_PDF_RENDERS_AT_ONCE = int(os.environ.get("PUBCREDIT_PDF_RENDERS_AT_ONCE", "2"))

@@ -9,7 +9,7 @@ import json
 import random
 import zlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -661,3 +661,50 @@ def test_codes_and_results_are_encrypted_at_rest(company: Company) -> None:
     with connection.cursor() as cursor:  # the job's row as a database dump would show it
         cursor.execute("SELECT row_to_json(j)::text FROM reports_batchquery j WHERE id = %s", [job.pk])
         assert resident not in cursor.fetchone()[0]
+
+
+# --- keeping period ---------------------------------------------------------------------------
+
+def test_answers_are_deleted_after_their_keeping_period_and_the_download_says_so(company: Company,
+                                                                                 settings: Any) -> None:
+    from pubcredit.audit.models import AuditEntry
+    from pubcredit.reports import services
+
+    headers = agency_token(company.bank)
+    res = post(headers, [company.subject.uscc or "", "not-a-code"])
+    run_worker()
+    job_id = res.json()["id"]
+    job = BatchQuery.objects.get(public_id=job_id)
+    assert job.finished_at is not None
+    shown = status_of(job_id, headers).json()
+    assert shown["results_kept_until"] is not None
+    kept_until = datetime.fromisoformat(shown["results_kept_until"])
+    assert abs(kept_until - (job.finished_at + timedelta(days=30))) < timedelta(milliseconds=1)  # JSON: ms
+    assert shown["results_deleted_at"] is None
+    logged = QueryLog.objects.count()
+    assert logged == 1  # the bank's authorised read
+
+    assert services.housekeeping(now=job.finished_at + timedelta(days=29)).batch_jobs == 0
+    assert results(job_id, headers).status_code == 200
+
+    later = job.finished_at + timedelta(days=30, seconds=1)
+    assert services.housekeeping(now=later).batch_jobs == 1
+    assert not BatchQueryChunk.objects.filter(job=job).exists()
+    shown = status_of(job_id, headers).json()
+    assert (shown["status"], shown["results"], shown["results_kept_until"]) == ("done", None, None)
+    assert abs(datetime.fromisoformat(shown["results_deleted_at"]) - later) < timedelta(milliseconds=1)
+    assert shown["counts"]["found"] == 1  # the job itself stays
+    gone = results(job_id, headers)
+    assert gone.status_code == 410
+    assert gone.json()["code"] == "gone"
+    assert "已超过保存期限（完成后 30 天）" in gone.json()["message"]
+    assert QueryLog.objects.count() == logged  # reads logged stay (ten years)
+    entry = AuditEntry.objects.get(event="reports:batch_query:results_deleted")
+    assert (entry.object_id, entry.data["keep_days"], entry.data["chunks"]) == (job_id, 30, 1)
+    assert services.housekeeping(now=later + timedelta(hours=1)).batch_jobs == 0  # once
+
+    settings.PUBCREDIT_BATCH_RESULTS_DAYS = 7
+    second = post(headers, [company.subject.uscc or ""]).json()["id"]
+    run_worker()
+    done_at = BatchQuery.objects.get(public_id=second).finished_at
+    assert services.housekeeping(now=done_at + timedelta(days=7, seconds=1)).batch_jobs == 1

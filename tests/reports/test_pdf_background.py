@@ -256,3 +256,57 @@ def test_a_job_being_rendered_elsewhere_is_left_alone_and_a_second_task_renders_
     services.render_queued(job.pk)  # a duplicate task: the job is gone, nothing to do
     assert ReportPdf.objects.count() == 1
     assert not PdfRender.objects.exists()
+
+
+# --- housekeeping ------------------------------------------------------------------------------
+
+def test_pdfs_of_reports_from_before_yesterday_are_deleted_and_the_issued_rows_kept(company: Company) -> None:
+    from pubcredit.access.readers import PUBLIC
+
+    today = timezone.localdate()
+    rows = {}
+    for days in (0, 1, 2, 5):
+        issued = services.issue_report(company.subject, reader=PUBLIC, today=today - timedelta(days=days))
+        rows[days] = issued.row
+        ReportPdf.objects.create(report=issued.row, template_version=pdf.TEMPLATE_VERSION, pdf=b"%PDF-1.7 test",
+                                 pages=1, render_ms=1)
+    PdfRender.objects.create(report=rows[5], template_version=pdf.TEMPLATE_VERSION, reader={}, verify_url="x",
+                             requested_at=timezone.now())
+    done = services.housekeeping()
+    assert (done.pdfs, done.renders, done.batch_jobs, done.ran) == (2, 1, 0, True)
+    assert set(ReportPdf.objects.values_list("report__as_of", flat=True)) == {today, today - timedelta(days=1)}
+    assert IssuedReport.objects.count() == 4  # what verification reads stays
+    assert services.housekeeping().pdfs == 0
+
+
+def test_one_housekeeping_run_at_a_time(company: Company) -> None:
+    import psycopg
+    from django.conf import settings as django_settings
+
+    db = django_settings.DATABASES["default"]
+    dsn = (f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} dbname={db['NAME']} "
+           f"user={db['USER']} password={db.get('PASSWORD') or ''}")
+    with psycopg.connect(dsn, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, 0)", [services._HOUSEKEEPING_LOCK])
+        assert services.housekeeping().ran is False
+    assert services.housekeeping().ran is True
+
+
+def test_the_task_worker_runs_housekeeping_until_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    stop = threading.Event()
+    calls: list[int] = []
+
+    def counted(**kwargs: object) -> services.Housekeeping:
+        calls.append(1)
+        if len(calls) == 2:
+            stop.set()
+        return services.Housekeeping(0, 0, 0)
+
+    monkeypatch.setattr(services, "housekeeping", counted)
+    worker = threading.Thread(target=services.housekeeping_forever, kwargs={"interval": 0.01, "stop": stop})
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert len(calls) == 2

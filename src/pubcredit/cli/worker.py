@@ -100,6 +100,11 @@ def run(args: argparse.Namespace) -> int:
         from pubcredit.collection import queued
 
         threading.Thread(target=queued.sweep_forever, name="collection-sweep", daemon=True).start()
+        # Old PDFs and batch answers past their keeping period are deleted hourly (one worker at a time).
+        from pubcredit.reports import services as report_services
+
+        threading.Thread(target=report_services.housekeeping_forever, name="reports-housekeeping",
+                         daemon=True).start()
     # The others are children of this one: they stop with it (and the server stops it). Each in its
     # own session, so Ctrl-C in a terminal reaches this process only and each child is told once
     # (a second signal makes a worker abandon its graceful stop); --parent-pid covers a crash.

@@ -37,16 +37,17 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 import orjson
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from pubcredit.access.readers import Reader
-from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from pubcredit.errors import Conflict, Gone, InvalidInput, NotFound, NotPermitted
 from pubcredit.reports import queries as report_queries
 from pubcredit.reports.models import BatchQuery, BatchQueryChunk, BatchQueryFormat, BatchQueryStatus
 from pubcredit.subjects import pii
@@ -392,10 +393,56 @@ def job_for(job_id: str, *, reader: Reader) -> BatchQuery:
 
 
 def result_format(job: BatchQuery, requested: str | None) -> str:
-    """The format to stream: the one asked for, else the job's. Conflict if the job is not done."""
+    """The format to stream: the one asked for, else the job's. Conflict if the job is not done;
+    Gone once its answers were deleted (``purge_results``)."""
+    if job.results_deleted_at is not None:
+        raise Gone(f"该批量查询的结果已超过保存期限（完成后 {results_keep_days()} 天），已于 "
+                   f"{timezone.localtime(job.results_deleted_at):%Y-%m-%d} 删除；如仍需要，请重新提交批量查询")
     if job.status != BatchQueryStatus.DONE:
         raise Conflict(f"任务尚未完成（{job.get_status_display()}），完成后方可下载结果")
     return _format(requested or job.format)
+
+
+# --- keeping period --------------------------------------------------------------------------
+
+def results_keep_days() -> int:
+    """Days a finished job's answers are kept (``PUBCREDIT_BATCH_RESULTS_DAYS``, at least 1)."""
+    return max(1, int(getattr(settings, "PUBCREDIT_BATCH_RESULTS_DAYS", 30)))
+
+
+def results_kept_until(job: BatchQuery) -> datetime | None:
+    """Until when a done job's answers can be downloaded (None: not done, or deleted already)."""
+    if job.status != BatchQueryStatus.DONE or job.finished_at is None or job.results_deleted_at is not None:
+        return None
+    return job.finished_at + timedelta(days=results_keep_days())
+
+
+def purge_results(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Art. 40: delete the answers of batch queries finished (done or failed) more than
+    ``results_keep_days()`` ago, at most ``limit`` jobs per call. Each job keeps its row and counts,
+    says when its answers went (``results_deleted_at``) and gets an audit entry; the reads it
+    logged stay in the query log (kept ten years). The answers hold a whole population's reports
+    for one requester: kept no longer than the requester needs to fetch them. Returns the jobs
+    purged."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=results_keep_days())
+    due = list(BatchQuery.objects.filter(status__in=(BatchQueryStatus.DONE, BatchQueryStatus.FAILED),
+                                         finished_at__lt=cutoff, results_deleted_at__isnull=True)
+               .order_by("finished_at").values_list("pk", flat=True)[:limit])
+    purged = 0
+    for job_id in due:
+        with transaction.atomic():
+            job = BatchQuery.objects.select_for_update().defer("codes_sealed").get(pk=job_id)
+            if job.results_deleted_at is not None:
+                continue  # purged meanwhile by another worker
+            chunks, _ = BatchQueryChunk.objects.filter(job_id=job_id).delete()
+            job.results_deleted_at = now
+            job.save(update_fields=["results_deleted_at"])
+            _audit("reports:batch_query:results_deleted", job, actor="platform", channel="task",
+                   data={"keep_days": results_keep_days(), "chunks": chunks,
+                         "finished_at": job.finished_at.isoformat() if job.finished_at else None})
+            purged += 1
+    return purged
 
 
 def _chunks(job: BatchQuery) -> Iterator[bytes]:

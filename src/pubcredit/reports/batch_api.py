@@ -51,12 +51,14 @@ class BatchQueryOut(Schema):
     started_at: datetime | None
     finished_at: datetime | None
     error: str
-    results: ResultLinksOut | None  # when done
+    results: ResultLinksOut | None  # when done, until the answers are deleted
+    results_kept_until: datetime | None  # when done: the answers are deleted after this
+    results_deleted_at: datetime | None
 
 
 def _out(job: BatchQuery) -> dict[str, Any]:
     results = None
-    if job.status == "done":
+    if job.status == "done" and job.results_deleted_at is None:
         url = reverse("api-v1:batch_query_results", args=[str(job.public_id)])
         results = {"jsonl": f"{url}?format=jsonl", "csv": f"{url}?format=csv"}
     return {
@@ -66,6 +68,7 @@ def _out(job: BatchQuery) -> dict[str, Any]:
                    "duplicates": job.duplicates},
         "as_of": job.as_of, "created_at": job.created_at, "started_at": job.started_at,
         "finished_at": job.finished_at, "error": job.error, "results": results,
+        "results_kept_until": batch.results_kept_until(job), "results_deleted_at": job.results_deleted_at,
     }
 
 
@@ -127,14 +130,16 @@ def status(request: HttpRequest, job_id: str) -> dict[str, Any]:
 
 
 @router.get(
-    "/{job_id}/results", response={200: None, **_ERRORS, 409: ErrorOut}, url_name="batch_query_results",
+    "/{job_id}/results", response={200: None, **_ERRORS, 409: ErrorOut, 410: ErrorOut}, url_name="batch_query_results",
     summary="批量查询结果 / Download a batch query's results",
     description=(
         "Streams the results in input order. `format=jsonl` (default: the job's): one JSON object per line "
         "with `line`, `code` (as given), `status` (found, not_found, invalid, duplicate), `reason` for the "
         "others, and for found subjects `as_of`, `subject`, `reader`, `levels`, `sections` — the same as the "
         "`content` of the single report (`GET /api/v1/subjects/{code}/report`). `format=csv`: UTF-8 with BOM, "
-        f"columns {', '.join(batch.CSV_COLUMNS)}; one row per report item. 409 until the job is done."),
+        f"columns {', '.join(batch.CSV_COLUMNS)}; one row per report item. 409 until the job is done. The answers "
+        "are kept for a set number of days after the job finishes (30 by default: `results_kept_until` in the "
+        "job); then they are deleted and this answers 410."),
     openapi_extra={"responses": {200: {"description": "The results", "content": {
         "application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}}}},
 )

@@ -169,6 +169,9 @@ class BatchQuery(models.Model):
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始处理"), null=True, blank=True)
     finished_at = models.DateTimeField(_("处理完成"), null=True, blank=True)
+    # Set when the stored answers were deleted at the end of their keeping period (``batch.purge_results``);
+    # the job keeps its counts, and its query-log rows stay.
+    results_deleted_at = models.DateTimeField(_("结果删除时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("批量查询")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -490,3 +491,78 @@ def _render_job(job_id: int) -> None:
     except Exception as exc:
         log.exception("rendering the PDF of report %s failed", row.code)
         PdfRender.objects.filter(pk=job.pk).update(status=PdfRenderStatus.FAILED, error=repr(exc)[:2000])
+
+
+# --- housekeeping --------------------------------------------------------------------------------
+
+#: PDFs of reports issued this many days before today, or earlier, are deleted (``purge_old_pdfs``).
+PDF_KEEP_DAYS = 2
+#: Advisory lock key of a housekeeping run: one at a time across the task workers.
+_HOUSEKEEPING_LOCK = 0x5054
+HOUSEKEEPING_INTERVAL_SECONDS = 3600.0
+
+
+def purge_old_pdfs(*, today: date | None = None, batch_size: int = 1000) -> tuple[int, int]:
+    """Delete the PDFs, and queued renders, of reports issued ``PDF_KEEP_DAYS`` days ago or earlier.
+
+    A PDF is handed out only for the report of the day it is asked for (its content carries the
+    day, ``as_of``, so yesterday's report is never today's), so these can never be served again,
+    and each is 0.3–1.2 MB. The issued rows stay: verification reads their digest and signature,
+    and the PDF in a holder's hands carries its own proof. Returns (PDFs, renders) deleted.
+    """
+    cutoff = (today or timezone.localdate()) - timedelta(days=PDF_KEEP_DAYS - 1)
+    pdfs = 0
+    while True:
+        ids = list(ReportPdf.objects.filter(report__as_of__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        pdfs += ReportPdf.objects.filter(pk__in=ids).delete()[0]
+    renders, _ = PdfRender.objects.filter(report__as_of__lt=cutoff).delete()
+    return pdfs, renders
+
+
+@dataclass(frozen=True)
+class Housekeeping:
+    pdfs: int
+    renders: int
+    batch_jobs: int
+    ran: bool = True  # False: another worker was running it
+
+
+def housekeeping(*, now: datetime | None = None) -> Housekeeping:
+    """What the reports app deletes when its time is up: old PDFs (``purge_old_pdfs``) and batch
+    query answers past their keeping period (``batch.purge_results``). One run at a time across
+    the task workers (an advisory lock; a second caller returns at once)."""
+    from pubcredit.reports import batch
+
+    now = now or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [_HOUSEKEEPING_LOCK])
+        if not cursor.fetchone()[0]:
+            return Housekeeping(0, 0, 0, ran=False)
+    try:
+        pdfs, renders = purge_old_pdfs(today=timezone.localdate(now))
+        jobs = batch.purge_results(now=now)
+    finally:
+        _unlock(_HOUSEKEEPING_LOCK, 0)
+    if pdfs or renders or jobs:
+        log.info("housekeeping: deleted %d old PDFs, %d stale PDF renders, the answers of %d batch queries",
+                 pdfs, renders, jobs)
+    return Housekeeping(pdfs, renders, jobs)
+
+
+def housekeeping_forever(interval: float = HOUSEKEEPING_INTERVAL_SECONDS, *,
+                         stop: threading.Event | None = None) -> None:
+    """``housekeeping`` every ``interval`` seconds, first after a minute, for as long as a task worker runs."""
+    from django.db import close_old_connections
+
+    stop = stop or threading.Event()
+    wait = min(60.0, interval)
+    while not stop.wait(wait):
+        wait = interval
+        try:
+            housekeeping()
+        except DatabaseError:
+            log.warning("reports housekeeping failed; trying again in %.0f s", interval, exc_info=True)
+        finally:
+            close_old_connections()
