@@ -310,3 +310,18 @@ def test_the_task_worker_runs_housekeeping_until_stopped(monkeypatch: pytest.Mon
     worker.join(timeout=10)
     assert not worker.is_alive()
     assert len(calls) == 2
+
+
+def test_a_full_render_queue_refuses_another_large_pdf_but_not_one_already_waiting(
+        company: Company, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "PDF_QUEUE_MAX", 1)
+    bank, url = _bank(company), f"/api/v1/subjects/{company.subject.uscc}/report.pdf"
+    assert Client().get(url, headers=bank).status_code == 202  # the one slot of the queue
+    other = Client().get(f"/subjects/{company.subject.uscc}/report.pdf")  # the public's report: another PDF
+    assert other.status_code == 503
+    assert other["Retry-After"] == str(services.PDF_QUEUE_FULL_RETRY_SECONDS)
+    assert "生成的 PDF 报告较多" in other.content.decode()
+    assert Client().get(url, headers=bank).status_code == 202  # the waiting one is still answered
+    PdfRender.objects.update(requested_at=timezone.now() - timedelta(seconds=services.PDF_RENDER_STALE_SECONDS + 1))
+    assert Client().get(f"/subjects/{company.subject.uscc}/report.pdf").status_code == 202  # a stale one does not count
+    assert DBTaskResult.objects.filter(queue_name=tasks.PDF_QUEUE).first().priority == tasks.PDF_PRIORITY

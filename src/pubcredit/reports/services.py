@@ -307,6 +307,11 @@ PDF_RETRY_MAX_SECONDS = 30
 PDF_RENDER_STALE_SECONDS = 600
 #: Renders of one PDF that may fail before the platform stops trying (each failure is logged).
 PDF_RENDER_ATTEMPTS = 3
+#: At most this many PDFs wait for (or are in) a background render; another large report's PDF asked
+#: for meanwhile gets Busy. Renders go before other tasks (``tasks.PDF_PRIORITY``): the cap keeps a
+#: burst of requests for large reports from holding up record files and batch queries for long.
+PDF_QUEUE_MAX = 10
+PDF_QUEUE_FULL_RETRY_SECONDS = 60
 #: Advisory lock key (first half) held by the task rendering a queued PDF; the second half is its id.
 _PDF_JOB_LOCK = 0x5053
 #: How long a task worker waits for a render slot before it gives the PDF back to the queue.
@@ -405,12 +410,19 @@ def report_pdf(subject: Subject, *, reader: Reader, verify_url: Callable[[str], 
 def _queue_render(issued: Issued, *, reader: Reader, verify_url: str) -> int:
     """Make sure a task will render ``issued``'s PDF: queue it once, again when its last try failed
     (up to ``PDF_RENDER_ATTEMPTS``) or when it has waited past ``PDF_RENDER_STALE_SECONDS`` (a
-    stopped worker). Returns the seconds to wait; Busy when every try has failed."""
+    stopped worker). Returns the seconds to wait; Busy when every try has failed, or when
+    ``PDF_QUEUE_MAX`` other PDFs are already waiting."""
     from pubcredit.reports import pdf, tasks
 
     now = timezone.now()
     items = issued.report.item_count
     with transaction.atomic():
+        if (not PdfRender.objects.filter(report=issued.row, template_version=pdf.TEMPLATE_VERSION).exists()
+                and PdfRender.objects.filter(  # stale ones (a stopped worker's) are not waiting any more
+                    status__in=(PdfRenderStatus.QUEUED, PdfRenderStatus.RENDERING),
+                    requested_at__gte=now - timedelta(seconds=PDF_RENDER_STALE_SECONDS)).count() >= PDF_QUEUE_MAX):
+            raise Busy(f"平台正在生成的 PDF 报告较多，请 {PDF_QUEUE_FULL_RETRY_SECONDS} 秒后再试；网页版报告可随时查看",
+                       retry_after=PDF_QUEUE_FULL_RETRY_SECONDS)
         job, created = PdfRender.objects.get_or_create(
             report=issued.row, template_version=pdf.TEMPLATE_VERSION,
             defaults={"reader": asdict(reader), "verify_url": verify_url, "requested_at": now})

@@ -19,7 +19,12 @@ def run_batch_query_part(job_id: int, part: int) -> None:
 PDF_QUEUE = "report-pdfs"
 
 
-@task(queue_name=PDF_QUEUE)
+#: Someone is waiting on a page for the PDF: its render runs before record files and batch query
+#: parts already queued (default priority 0). ``services.PDF_QUEUE_MAX`` bounds how many can wait.
+PDF_PRIORITY = 10
+
+
+@task(queue_name=PDF_QUEUE, priority=PDF_PRIORITY)
 def render_report_pdf(job_id: int) -> None:
     """Art. 40: render a large report's PDF in the background (``services.render_queued``)."""
     from pubcredit.reports import services
