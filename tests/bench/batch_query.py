@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         last = -1
         while True:
             close_old_connections()
-            state = BatchQuery.objects.defer("codes").get(pk=job.pk)
+            state = BatchQuery.objects.defer("codes_sealed").get(pk=job.pk)
             if state.done != last:
                 print(f"  {state.status} {state.done}/{state.total}  {time.perf_counter() - started:.1f} s", flush=True)
                 last = state.done
