@@ -365,8 +365,9 @@ def main(argv: list[str] | None = None) -> int:
         # of its reports issued already and write less. In this scratch database only, today's
         # issued reports go first, so every run does the writes of a first read of the day.
         today = timezone.localdate()
-        cur.execute("DELETE FROM reports_reportpdf WHERE report_id IN "
-                    "(SELECT id FROM reports_issuedreport WHERE as_of = %s)", [today])
+        for table in ("reports_reportpdf", "reports_pdfrender"):  # what refers to an issued report
+            cur.execute(f"DELETE FROM {table} WHERE report_id IN "
+                        "(SELECT id FROM reports_issuedreport WHERE as_of = %s)", [today])
         cur.execute("DELETE FROM reports_issuedreport WHERE as_of = %s", [today])
         cleared = cur.rowcount
         cur.execute("VACUUM ANALYZE")
