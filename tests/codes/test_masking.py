@@ -66,3 +66,28 @@ def test_mask_text_ignores_other_numbers() -> None:
 
 def test_mask_text_masks_id_without_check_digit_validity() -> None:
     assert mask_text("ID:330106199001011230") == "ID:330106********1230"
+
+
+def test_mask_text_leaves_digests_whole_even_when_they_hold_an_id_shaped_run() -> None:
+    # A real SHA-256 content digest of a report (2026-11-26) with 18 decimal digits in a row: the
+    # audit entry of its issue once recorded it as 8e77…512278********2747…, no longer the digest.
+    digest = "8e77699321c1ef512278737711532747d135a3a18ce22d760b268a2b1a982282"
+    assert mask_text(digest) == digest
+    assert mask_text(f"digest={digest};") == f"digest={digest};"
+    assert mask_text(digest.upper()) == digest.upper()
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    # Next to letters, but not in a digest: still masked (fail closed).
+    ("ID330106199001011234", "ID330106********1234"),
+    ("abc330106199001011234def", "abc330106********1234def"),
+    # Hex on both sides but too short for a digest (31 characters in all).
+    ("ab330106199001011234cdefabcdeab", "ab330106********1234cdefabcdeab"),
+    # A long token that is not hex (a letter past f): masked.
+    ("330106199001011234" + "g" * 40, "330106********1234" + "g" * 40),
+    # A digest and a resident ID side by side: only the ID is masked.
+    ("8e77699321c1ef512278737711532747d135a3a18ce22d760b268a2b1a982282 330106199001011234",
+     "8e77699321c1ef512278737711532747d135a3a18ce22d760b268a2b1a982282 330106********1234"),
+])
+def test_mask_text_masks_id_shaped_runs_outside_digests(text: str, masked: str) -> None:
+    assert mask_text(text) == masked

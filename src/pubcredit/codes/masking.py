@@ -56,6 +56,31 @@ def mask_phone(phone: str) -> str:
     return "".join("*" if i in hidden else ch for i, ch in enumerate(value))
 
 
+#: A hex digest or hash (SHA-256 of a report, a key id…): 32 or more hex digits in one token.
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_HEX_TOKEN_MIN = 32
+
+
+def _inside_hex_token(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies inside a longer token of ASCII letters and digits that is
+    all hex digits and at least ``_HEX_TOKEN_MIN`` long: part of a digest, not a resident ID."""
+    left, right = start, end
+    while left > 0 and text[left - 1].isascii() and text[left - 1].isalnum():
+        left -= 1
+    while right < len(text) and text[right].isascii() and text[right].isalnum():
+        right += 1
+    if (left, right) == (start, end) or right - left < _HEX_TOKEN_MIN:
+        return False
+    return all(ch in _HEX_DIGITS for ch in text[left:right])
+
+
 def mask_text(text: str) -> str:
-    """Mask every resident-ID-shaped run (17 digits + digit/X) in free text, e.g. log lines."""
-    return RESIDENT_ID_PATTERN.sub(lambda m: mask_resident_id(m.group()), text)
+    """Mask every resident-ID-shaped run (17 digits + digit/X) in free text, e.g. log lines.
+
+    Fails closed: a run is masked whether or not its date and check digit are valid (a mistyped ID
+    is still someone's). The one exception is a run inside a hex digest (a token of 32 or more hex
+    digits, such as a report's SHA-256): about one 64-digit digest in 800 holds 18 decimal
+    digits in a row by chance, and masking it there falsified the digest the audit log recorded.
+    """
+    return RESIDENT_ID_PATTERN.sub(
+        lambda m: m.group() if _inside_hex_token(text, m.start(), m.end()) else mask_resident_id(m.group()), text)
