@@ -36,6 +36,17 @@ def test_master_loads_every_view_then_freezes_what_is_loaded() -> None:
     assert not [o for o in gc.get_objects() if o is serve.load_and_freeze]  # frozen, so no longer tracked
 
 
+def test_master_imports_weasyprint_before_the_fork_so_that_workers_share_it() -> None:
+    from tests.collection.test_crash import _env
+
+    code = ("import sys, django; django.setup(); from pubcredit.cli import serve; "
+            "before = 'weasyprint' in sys.modules; serve.load_and_freeze(); print(before, 'weasyprint' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True,  # noqa: S603
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]  # not loaded by Django's set-up: by the master's preload
+
+
 @pytest.mark.usefixtures("restore_gc")
 def test_worker_collects_young_objects_less_often() -> None:
     gc.set_threshold(700, 10, 10)

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from pubcredit.cli import worker
 from tests.collection.test_crash import _env
 
 RUNNER = "import sys; from pubcredit import cli; sys.exit(cli.main(sys.argv[1:]))"
@@ -34,3 +35,26 @@ def test_ctrl_c_stops_each_worker_process_once_and_cleanly() -> None:
     # makes a worker abandon its graceful stop.
     assert output.count("shutting down gracefully") == 2, output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(("queues", "serves"), [
+    ("*", True), ("report-pdfs", True), ("default, report-pdfs", True), ("default,batch-queries", False),
+    ("collection", False),
+])
+def test_a_worker_warms_up_the_pdf_renderer_only_when_it_serves_the_pdf_queue(queues: str, serves: bool) -> None:
+    assert worker._serves_pdfs(queues) is serves
+
+
+def test_the_pdf_warm_up_loads_the_renderer_and_a_failed_one_is_reported_not_raised(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from pubcredit.reports import pdf
+
+    assert pdf.warm_up() > 0
+    assert "weasyprint" in sys.modules
+
+    def broken() -> float:
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(pdf, "warm_up", broken)
+    worker._warm_up_pdf()  # does not raise: the worker keeps running its tasks
+    assert "PDF warm-up failed (OSError: cannot load library 'libpango-1.0-0')" in capsys.readouterr().err

@@ -77,12 +77,16 @@ WORKER_GC_THRESHOLDS = (20_000, 50, 100)
 
 def load_and_freeze() -> None:
     """In the master, before forking: import everything a request uses (URL configuration, views,
-    the API), then freeze what is loaded out of the collector's reach."""
+    the API, WeasyPrint for the PDFs rendered while a request waits), then freeze what is loaded
+    out of the collector's reach."""
     import gc
 
     from django.urls import get_resolver
 
+    from pubcredit.reports import pdf
+
     get_resolver().url_patterns  # noqa: B018 - imports every view and builds the API
+    pdf.preload()  # once, shared by every worker (each paid ≈ 1 s and its own copy on its first PDF)
     gc.collect()
     gc.freeze()
 

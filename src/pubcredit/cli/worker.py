@@ -85,6 +85,24 @@ def _resume_collection() -> None:
         print(f"pubcredit worker: received batches not checked ({exc.__class__.__name__})", file=sys.stderr)
 
 
+def _serves_pdfs(queues: str) -> bool:
+    from pubcredit.reports.tasks import PDF_QUEUE
+
+    return queues.strip() == "*" or PDF_QUEUE in {q.strip() for q in queues.split(",")}
+
+
+def _warm_up_pdf() -> None:
+    """Load WeasyPrint and the CJK font now (``reports.pdf.warm_up``), beside the task loop: a
+    render that comes meanwhile waits for the import to finish, never for a second one. A failure
+    is only reported: the render itself says what is missing (fonts, libraries)."""
+    from pubcredit.reports import pdf
+
+    try:
+        pdf.warm_up()
+    except Exception as exc:  # a warm-up must never stop the worker
+        print(f"pubcredit worker: PDF warm-up failed ({exc.__class__.__name__}: {exc})", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from pubcredit.cli import env, fail
 
@@ -105,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
 
         threading.Thread(target=report_services.housekeeping_forever, name="reports-housekeeping",
                          daemon=True).start()
+        if _serves_pdfs(args.queues):  # the first PDF would otherwise wait for WeasyPrint to load
+            threading.Thread(target=_warm_up_pdf, name="pdf-warm-up", daemon=True).start()
     # The others are children of this one: they stop with it (and the server stops it). Each in its
     # own session, so Ctrl-C in a terminal reaches this process only and each child is told once
     # (a second signal makes a worker abandon its graceful stop); --parent-pid covers a crash.

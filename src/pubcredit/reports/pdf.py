@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,9 +57,31 @@ def context(issued: Issued, *, verify_url: str) -> dict[str, Any]:
     }
 
 
+def preload() -> float:
+    """Import WeasyPrint (and the Pango, HarfBuzz and fontconfig libraries it loads); return the
+    seconds it took. ``pubcredit serve`` calls it in the master before forking, so that every web
+    worker shares the loaded modules instead of each paying the import on its first PDF."""
+    started = time.perf_counter()
+    import weasyprint  # type: ignore[import-untyped]  # noqa: F401 - imported for its side effect
+
+    return time.perf_counter() - started
+
+
+def warm_up() -> float:
+    """Import WeasyPrint and lay out one line of Chinese text (fontconfig's configuration and the
+    CJK font are loaded then); return the seconds it took. A process's first PDF pays this once
+    (≈ 1.6 s on these machines, ``tests.bench.pdf_render``'s ``first_render_seconds``): a task
+    worker of the ``report-pdfs`` queue does it as it starts, not while a report waits."""
+    started = time.perf_counter()
+    import weasyprint
+
+    weasyprint.HTML(string='<p style="font-family: \'Noto Sans CJK SC\'">公共信用信息报告</p>').write_pdf()
+    return time.perf_counter() - started
+
+
 def render(issued: Issued, *, verify_url: str) -> RenderedPdf:
     """Render the PDF of an issued report (slow: ≈ 5 s for 100 records on two cores; ``tests.bench.pdf_render``)."""
-    import weasyprint  # type: ignore[import-untyped]
+    import weasyprint
 
     # Records as tables, two fields to a row (the page shows them one per line).
     html = render_to_string("reports/pdf.html", {**context(issued, verify_url=verify_url), "fields_as_table": True})
