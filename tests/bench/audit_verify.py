@@ -19,12 +19,12 @@ import platform
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-BENCH_DB = "pubcredit_bench_audit"
-ROOT = Path(__file__).resolve().parents[2]
-OUT_FILE = ROOT / "var" / "bench" / "audit_verify.json"
+from tests.bench.common import db_name, out_file, shown
+
+BENCH_DB = db_name("_audit")
+OUT_FILE = out_file("audit_verify.json")
 INSERT_BLOCK = 100_000
 
 _INSERT = """
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     print(report.summary())
     print(f"verify: {report.entries} entries in {report.seconds:.1f} s = {rate:,.0f} entries/s"
           + (f"; insert {insert_s:.1f} s, seal {seal_s:.1f} s" if insert_s is not None and seal_s else ""))
-    print(f"written to {OUT_FILE.relative_to(ROOT)}")
+    print(f"written to {shown(OUT_FILE)}")
     return 0 if report.ok else 2
 
 

@@ -30,9 +30,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.bench.report_load import ROOT, ensure_agency, setup_city
+from tests.bench.common import ROOT, out_file, shown
+from tests.bench.report_load import ensure_agency, setup_city
 
-OUT_FILE = ROOT / "var" / "bench" / "batch_query.json"
+OUT_FILE = out_file("batch_query.json")
 SEED = 40
 
 
@@ -191,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     OUT_FILE.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=2))
     print(f"batch query of {len(codes)} codes: {total_s:.1f} s end to end (goal < 60 s); "
-          f"written to {OUT_FILE.relative_to(ROOT)}")
+          f"written to {shown(OUT_FILE)}")
     return 0
 
 

@@ -21,9 +21,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.bench.report_load import ROOT, setup_city
+from tests.bench.common import out_file, shown
+from tests.bench.report_load import setup_city
 
-OUT_FILE = ROOT / "var" / "bench" / "pdf_render.json"
+OUT_FILE = out_file("pdf_render.json")
 
 _COUNTS = """
     SELECT s.id, count(*) FROM collection_record r JOIN subjects_subject s ON s.id = r.subject_id
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     OUT_FILE.parent.mkdir(parents=True, exist_ok=True)
     OUT_FILE.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"written to {OUT_FILE}")
+    print(f"written to {shown(OUT_FILE)}")
     return 0
 
 

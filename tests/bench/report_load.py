@@ -46,10 +46,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-BENCH_DB = "pubcredit_bench_report"
-ROOT = Path(__file__).resolve().parents[2]
-OUT_FILE = ROOT / "var" / "bench" / "report_load.json"
-PLAN = {"orgs": 20_000, "persons": 100_000, "records": 1_000_000, "seed": 1}
+from tests.bench.common import ROOT, city_plan, db_name, out_file, shown
+
+BENCH_DB = db_name("_report")
+OUT_FILE = out_file("report_load.json")
+PLAN = city_plan()
 AGENCY_NAME = "杭州基准测试征信服务有限公司"
 
 
@@ -425,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(goal ≥ 0.4, p99 < 100 ms); {logged} query-log rows, {issued} reports issued")
     print(f"CPU per request (server + PostgreSQL + load generator): report {cpu['report']} ms, bare {cpu['bare']} ms, "
           f"ratio {cpu_ratio:.2f}")
-    print(f"written to {OUT_FILE.relative_to(ROOT)}")
+    print(f"written to {shown(OUT_FILE)}")
     return 0
 
 

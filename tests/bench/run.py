@@ -28,7 +28,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-BENCH_DB = os.environ.get("BENCH_DB") or "pubcredit_bench"
+from tests.bench.common import db_name, out_file, shown
+
+BENCH_DB = os.environ.get("BENCH_DB") or db_name()
 SEED = 20261125
 FACTS = ["经查，当事人在经营场所销售超过保质期的食品", "经查，当事人未按规定配备消防设施、器材",
          "经查，当事人发布的广告中含有虚假内容", "经查，当事人未明码标价",
@@ -42,8 +44,7 @@ COLUMNS = ["CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_XDR_GSZC", "CF_XDR_ZZJG
            "CF_XDR_SHZZ", "CF_FRDB", "CF_FR_ZJLX", "CF_FR_ZJHM", "CF_XDR_ZJLX", "CF_XDR_ZJHM", "CF_WSH", "CF_WFXW",
            "CF_SY", "CF_YJ", "CF_CFLB", "CF_AJCXLB", "CF_NR", "CF_NR_FK", "CF_NR_WFFF", "CF_NR_ZKDX", "CF_JDRQ",
            "CF_YXQ", "CF_GSJZQ", "CF_CFJG", "CF_CFJGDM", "CF_SJLY", "CF_SJLYDM", "BZ"]
-ROOT = Path(__file__).resolve().parents[2]
-OUT_DIR = ROOT / "var" / "bench"
+OUT_DIR = out_file("ingest.json").parent
 
 
 def _setup_django() -> str:
@@ -229,8 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         resend_s, again, _ = ours(path, profile=False)
         print(f"(c) resend: {resend_s:.1f} s, {args.rows / resend_s:,.0f} rows/s — unchanged {again.unchanged}")
         figures.update(resend_seconds=round(resend_s, 2), resend_rows_per_s=round(args.rows / resend_s))
-    (OUT_DIR / "ingest.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"figures written to {OUT_DIR / 'ingest.json'}")
+    out_file("ingest.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"figures written to {shown(out_file('ingest.json'))}")
     from tests.bench.settle import vacuum_scratch
 
     # Outside the measured time: leave autovacuum nothing to do here during the next benchmark.

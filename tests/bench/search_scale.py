@@ -24,10 +24,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.bench.report_load import ROOT, scratch_database
+from tests.bench.common import db_name, out_file, shown
+from tests.bench.report_load import scratch_database
 
-BENCH_DB = "pubcredit_bench_search"
-OUT_FILE = ROOT / "var" / "bench" / "search_scale.json"
+BENCH_DB = db_name("_search")
+OUT_FILE = out_file("search_scale.json")
 
 # Name parts: a district, a two-character trade name drawn from TRADE_CHARS, an industry and a form.
 DISTRICTS = ["杭州", "浙江", "杭州西湖", "杭州滨江", "杭州余杭", "杭州萧山", "杭州临平", "杭州钱塘", "杭州富阳",
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "machine": platform.node(), "orgs": args.orgs, "settle": settled,
                                     "results": results},
                                    ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written to {OUT_FILE.relative_to(ROOT)}")
+    print(f"written to {shown(OUT_FILE)}")
     return 0
 
 

@@ -33,8 +33,9 @@ def vacuum_scratch(connection: Any) -> float:
     return time.perf_counter() - started
 
 
-def settle(connection: Any, *, timeout: float = 180.0, poll: float = 1.0) -> dict[str, Any]:
-    """Checkpoint, then wait for the server's autovacuum workers (at most ``timeout`` seconds).
+def settle(connection: Any, *, timeout: float | None = None, poll: float = 1.0) -> dict[str, Any]:
+    """Checkpoint, then wait for the server's autovacuum workers (at most ``timeout`` seconds; by
+    default ``BENCH_SETTLE_SECONDS``, else 180: ``tests.bench.common.settle_seconds``).
 
     Returns ``{"checkpoint_seconds": s or None (not permitted), "autovacuum_wait_seconds": s,
     "autovacuum_workers_left": n}``. Never raises for a refused checkpoint: the benchmark then
@@ -42,6 +43,9 @@ def settle(connection: Any, *, timeout: float = 180.0, poll: float = 1.0) -> dic
     """
     from django.db import DatabaseError, transaction
 
+    from tests.bench.common import settle_seconds
+
+    timeout = settle_seconds() if timeout is None else timeout
     figures: dict[str, Any] = {}
     started = time.perf_counter()
     try:
