@@ -152,7 +152,9 @@ def as_text(value: object) -> str:
     if isinstance(value, int | Decimal):
         return str(value)
     if isinstance(value, float):
-        return repr(value)
+        text = repr(value)  # the shortest text that reads back as the same number…
+        # …without an exponent: a JSON number or spreadsheet cell 0.00005 reads as 5e-05.
+        return format(Decimal(text), "f") if "e" in text or "E" in text else text
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
     if isinstance(value, date):
@@ -229,15 +231,25 @@ def _decimal_checker(spec: Mapping[str, Any]) -> Checker:
     return check
 
 
+#: The most digits an integer field holds: what PostgreSQL's bigint and most programs reading the
+#: data back can hold exactly (Python's int() itself refuses a text of over 4,300 digits).
+INTEGER_MAX_DIGITS: Final = 18
+
+
 def _integer_checker(spec: Mapping[str, Any]) -> Checker:
     def check(value: Any) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) >= 10**INTEGER_MAX_DIGITS:  # compared, not printed: str() of a huge int raises
+                raise FieldError(f"整数最多 {INTEGER_MAX_DIGITS} 位，实际超过 {INTEGER_MAX_DIGITS} 位")
             return value
         text = _nfkc(as_text(value))
         if text.endswith(".0"):
             text = text[:-2]  # a whole number read from a spreadsheet cell as a float
         if not _INTEGER.match(text):
             raise FieldError(f"应为整数，实际为{shown(text)}")
+        digits = len(text.lstrip("+-").lstrip("0"))
+        if digits > INTEGER_MAX_DIGITS:
+            raise FieldError(f"整数最多 {INTEGER_MAX_DIGITS} 位，实际为 {digits} 位")
         return int(text)
 
     return check

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from pubcredit.catalog import queries as catalog_queries
-from pubcredit.catalog.models import CatalogVersion, Department
+from pubcredit.catalog.models import CatalogEntry, CatalogVersion, Department
 from pubcredit.collection import rules
 from pubcredit.collection.models import (
     Batch,
@@ -53,6 +53,7 @@ from pubcredit.collection.validation import (
     compile_version,
     protect_raw,
     reveal_raw,
+    revoked_keys,
 )
 from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from pubcredit.subjects import pii
@@ -193,18 +194,22 @@ class _Producer(threading.Thread):
             if column_map is None:
                 # Rows without a header (JSON): each row's keys are checked against the catalog.
                 mapping: dict[str, str] = {}
+                twice: str | None = None
                 for key in raw:
                     if key == ROW_PROBLEM:
                         continue
                     seen_columns.setdefault(key, None)
-                    name = known.get(key)
+                    name = known.get(key) or validator.field_of(key)
                     if name is None:
                         validator.column_map([key])  # raises InvalidInput naming the column
+                    elif name in mapping.values():  # e.g. CF_NR_FK and 罚款金额（万元）: which one is meant?
+                        other = next(k for k, f in mapping.items() if f == name)
+                        twice = twice or f"{other} 与 {key} 都对应字段 {name}，不知应以哪一个为准"
                     else:
                         mapping[key] = name
                 fields = {mapping[k]: v for k, v in raw.items() if k in mapping}
-                if ROW_PROBLEM in raw:
-                    fields[ROW_PROBLEM] = raw[ROW_PROBLEM]
+                if ROW_PROBLEM in raw or twice:
+                    fields[ROW_PROBLEM] = raw.get(ROW_PROBLEM) or twice
                 personal_cols = frozenset(k for k, f in mapping.items() if f in personal_fields)
             elif identity:
                 fields = raw  # type: ignore[assignment]  # read only
@@ -524,8 +529,11 @@ def _process(*, version: CatalogVersion, department: Department, rows: Iterable[
             started_at=now, file_format=source.format if source else "json",
             encoding=source.encoding if source else "",
             columns=list(source.columns) if source is not None and source.columns is not None else [])
-    # One batch per entry at a time: concurrent batches would race for the same natural keys.
+    # One batch per entry at a time: concurrent batches would race for the same natural keys. A
+    # revocation takes the same lock (revoke_record): the revoked keys are read again under it, so
+    # one that committed while this batch waited is refused, not written as a new version 1.
     _execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ENTRY_LOCK, version.entry_id])
+    validator.revoked = revoked_keys(version.entry_id)
     table = f"collection_stage_{batch.pk}"
     _execute(_stage_sql(table))
     _execute(_who_sql(table))
@@ -736,6 +744,10 @@ def rejected_rows_csv(batch: Batch) -> Iterator[str]:
             for key in raw or {}:
                 seen.setdefault(str(key), None)
         columns = list(seen)
+    # A file that was itself a rejected-rows file sent back: its 行号/字段/原因 are this file's own.
+    specs = batch.entry_version.fields or []
+    fields = {str(s["name"]) for s in specs} | {str(s.get("label") or "") for s in specs}
+    columns = [c for c in columns if c.strip() not in rules.REJECTION_COLUMNS or c.strip() in fields]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -801,6 +813,13 @@ def revoke_record(record: int | tuple[str, str | Mapping[str, Any]], *, departme
     why = one_line(reason, field="reason")
     if not why:
         raise InvalidInput("撤销必须说明理由", field="reason")
+    # The entry's batch lock first (as _process takes it): a revocation waits for a batch of the
+    # entry in flight, and a batch that starts meanwhile waits for it and then sees the key revoked.
+    entry_id = (Record.objects.filter(pk=record).values_list("entry_id", flat=True).first()
+                if isinstance(record, int) else
+                CatalogEntry.objects.filter(code=record[0]).values_list("pk", flat=True).first())
+    if entry_id is not None:
+        _execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ENTRY_LOCK, entry_id])
     qs = Record.objects.select_for_update().select_related("entry")
     if isinstance(record, int):
         found = qs.filter(pk=record).first()

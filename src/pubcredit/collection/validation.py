@@ -15,6 +15,7 @@ rejected row keeps such values encrypted (:func:`protect_raw`).
 from __future__ import annotations
 
 import base64
+import binascii
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from django.utils import timezone
 from pubcredit.catalog.models import CatalogVersion
 from pubcredit.catalog.rules import PROHIBITED_LABELS, prohibited_category
 from pubcredit.codes import NO_CODE_PLACEHOLDER
+from pubcredit.codes.pii import PiiDecryptError
 from pubcredit.collection import rules
 from pubcredit.collection.models import Consent, Record, RecordStatus
 from pubcredit.collection.readers import ROW_PROBLEM
@@ -44,6 +46,7 @@ from pubcredit.textinput import storable
 
 ORG_KINDS = (LEGAL_PERSON, UNINCORPORATED_ORG)
 _ENC_PREFIX = "enc:"
+_ENC_ESCAPE = "enc::"  # a text value that starts with "enc:" as sent (protect_raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,7 @@ class RowValidator:
             self.columns[name] = name
             self.columns.setdefault(name.lower(), name)
             self.columns.setdefault(name.upper(), name)
+        self._folded = {name.casefold(): name for name in self.specs}
         labels: dict[str, list[str]] = {}
         for name, spec in self.specs.items():
             labels.setdefault(str(spec.get("label") or ""), []).append(name)
@@ -167,11 +171,20 @@ class RowValidator:
 
     # --- columns ----------------------------------------------------------------------------
 
+    def field_of(self, column: str) -> str | None:
+        """The field a submitted column names: the field's name in any case (``CF_WSH``, ``cf_wsh``,
+        ``Cf_Wsh``), or its Chinese label; surrounding spaces ignored. None for any other column."""
+        return (self.columns.get(column) or self.columns.get(column.strip())
+                or self._folded.get(column.strip().casefold()))
+
     def column_map(self, columns: Iterable[str]) -> dict[str, str]:
         """Map submitted column names to field names; InvalidInput naming unknown columns.
 
         The catalog is the contract: a column that is not a field of the version rejects the
-        whole file, and one whose name falls in an Art. 37 prohibited category says so.
+        whole file, and one whose name falls in an Art. 37 prohibited category says so. The
+        three columns the rejected-rows file adds (行号, 字段, 原因: ``rules.REJECTION_COLUMNS``)
+        are left out of the map, unless a field has that label: the department fixes that file and
+        sends it back as it is.
         """
         mapping: dict[str, str] = {}
         unknown: list[str] = []
@@ -179,7 +192,9 @@ class RowValidator:
         for column in columns:
             if column == ROW_PROBLEM:
                 continue
-            name = self.columns.get(column) or self.columns.get(column.strip())
+            name = self.field_of(column)
+            if name is None and column.strip() in rules.REJECTION_COLUMNS:
+                continue  # 行号/字段/原因 of a rejected-rows file sent back fixed: read, never stored
             if name is None:
                 category = prohibited_category({"name": column, "label": column})
                 (prohibited if category else unknown).append(
@@ -319,13 +334,27 @@ class RowValidator:
         self._seen[natural_key] = row_number
         for pname in self.personal:
             if pname in cleaned:
-                cleaned[pname] = rules.mask_personal(str(cleaned[pname]))
+                cleaned[pname] = rules.mask_personal(self._normal_personal(pname, cleaned[pname], resident_id))
         data_json = rules.canonical_record_json(cleaned)
         disclosure = rules.disclosure_end(decision, self.disclosure_months) if self.info_class == "adverse" else None
         return CleanRow(row_number=row_number, data=cleaned, data_json=data_json,
                         content_hash=rules.record_hash(data_json, uscc or id_hash or ""), natural_key=natural_key,
                         decision_date=decision, disclosure_until=disclosure, kind=kind, uscc=uscc or None,
                         id_hash=id_hash, resident_id=resident_id, name=name, relations=relations)
+
+    def _normal_personal(self, name: str, value: Any, resident_id: str | None) -> str:
+        """A personal value as it is stored (then masked): a resident ID in its one spelling
+        (half-width, upper-case X), whichever way it was typed, so that 192x, 192X and
+        full-width １９２Ｘ are the same content and never a new version; anything else as sent."""
+        if name == self.rid_field and resident_id is not None:
+            return resident_id
+        text = str(value)
+        if len(text) >= 18:  # a resident ID of a related person (a legal representative's…)
+            try:
+                return str(self.resident_check(text))
+            except FieldError:
+                pass
+        return text
 
     def _relations(self, cleaned: Mapping[str, Any]) -> tuple[Relation, ...]:
         out: list[Relation] = []
@@ -365,6 +394,15 @@ def compile_version(version: CatalogVersion, *, today: date | None = None) -> Ro
                 .values_list("subject__resident_id_hash", "category", "given_on", "expires_on"))
         for id_hash, category, given, expires in rows:
             book.periods.setdefault((str(id_hash), category), []).append((given, expires))
+    return RowValidator(version, today=day, info_class=version.entry.info_class, consents=book,
+                        revoked=revoked_keys(version.entry_id), hash_id=pii.resident_id_hash)
+
+
+def revoked_keys(entry_id: int) -> dict[str, str]:
+    """The natural keys of an entry whose record was revoked (and not active again), with the day
+    of the revocation: a resend of one is refused. A batch reads them again once it holds its
+    entry's lock (``services._process``), which a revocation takes too: one that commits while the
+    batch waits is seen."""
     revoked: dict[str, str] = {}
     with connection.cursor() as cur:
         cur.execute(
@@ -373,16 +411,20 @@ def compile_version(version: CatalogVersion, *, today: date | None = None) -> Ro
                     SELECT 1 FROM {Record._meta.db_table} a
                     WHERE a.entry_id = r.entry_id AND a.natural_key = r.natural_key AND a.status = %s)
                 GROUP BY r.natural_key""",
-            [version.entry_id, RecordStatus.REVOKED, RecordStatus.ACTIVE])
+            [entry_id, RecordStatus.REVOKED, RecordStatus.ACTIVE])
         for key, at in cur.fetchall():
             revoked[str(key)] = timezone.localtime(at).date().isoformat() if at else "此前"
-    return RowValidator(version, today=day, info_class=version.entry.info_class, consents=book, revoked=revoked,
-                        hash_id=pii.resident_id_hash)
+    return revoked
 
 
 def protect_raw(raw: Mapping[str, Any], personal: Iterable[str]) -> dict[str, Any]:
     """A rejected row as it will be stored: personal values encrypted, everything else as sent
-    (NaN and infinity, which jsonb cannot hold, as their text)."""
+    (NaN and infinity, which jsonb cannot hold, as their text; a spreadsheet's date cell as
+    ``YYYY-MM-DD``, which the validator reads back, not Python's ``2025-03-03 00:00:00``).
+
+    An encrypted value is ``enc:`` and base64; a value sent as text that starts with ``enc:``
+    itself is kept as ``enc::`` and the text (base64 has no colon), so it is never taken for one.
+    """
     keep = frozenset(personal)
     out: dict[str, Any] = {}
     for key, value in raw.items():
@@ -393,17 +435,27 @@ def protect_raw(raw: Mapping[str, Any], personal: Iterable[str]) -> dict[str, An
             out[storable(key)] = _ENC_PREFIX + base64.b64encode(blob).decode("ascii")
         elif value is None or isinstance(value, int | bool) or (isinstance(value, float) and math.isfinite(value)):
             out[storable(key)] = value
+        elif isinstance(value, date):
+            out[storable(key)] = rules.as_text(value)
         else:  # text as sent, but what jsonb cannot hold (NUL, a lone surrogate) as U+FFFD
-            out[storable(key)] = storable(value if isinstance(value, str) else str(value))
+            text = storable(value if isinstance(value, str) else str(value))
+            out[storable(key)] = _ENC_ESCAPE + text if text.startswith(_ENC_PREFIX) else text
     return out
 
 
 def reveal_raw(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The row as the department sent it (for its own rejected-rows file): personal values decrypted."""
+    """The row as the department sent it (for its own rejected-rows file): personal values decrypted.
+
+    A value that only looks encrypted (kept before ``enc::`` escaping existed) is shown as stored."""
     out: dict[str, Any] = {}
     for key, value in raw.items():
-        if isinstance(value, str) and value.startswith(_ENC_PREFIX):
-            out[key] = pii.decrypt_resident_id(base64.b64decode(value[len(_ENC_PREFIX):]))
+        if isinstance(value, str) and value.startswith(_ENC_ESCAPE):
+            out[key] = value[len(_ENC_ESCAPE):]
+        elif isinstance(value, str) and value.startswith(_ENC_PREFIX):
+            try:
+                out[key] = pii.decrypt_resident_id(base64.b64decode(value[len(_ENC_PREFIX):], validate=True))
+            except (binascii.Error, ValueError, PiiDecryptError):
+                out[key] = value
         else:
             out[key] = value
     return out

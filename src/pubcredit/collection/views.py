@@ -18,11 +18,15 @@ from pubcredit.collection import queries, queued, services
 from pubcredit.collection.forms import UploadForm
 from pubcredit.collection.models import BatchChannel, BatchStatus
 from pubcredit.collection.readers import open_rows
-from pubcredit.errors import NotFound, PubcreditError
+from pubcredit.errors import NotFound, NotPermitted, PubcreditError
 
 
 def _officer(request: HttpRequest) -> Reader | HttpResponse:
-    reader = reader_for_request(request, channel="web")
+    try:
+        reader = reader_for_request(request, channel="web")
+    except PubcreditError as exc:  # a refused token or Authorization scheme, a NUL in matter/purpose: not a 500
+        status, title = (403, _("无权访问")) if isinstance(exc, NotPermitted) else (400, _("请求有误"))
+        return render(request, "portal/error.html", {"title": title, "message": exc.message}, status=status)
     if reader.kind != "officer" or reader.department_id is None:
         return render(request, "portal/error.html", {"title": _("无权访问"),
                                                       "message": _("此页面仅供部门工作人员使用。")}, status=403)
@@ -52,9 +56,10 @@ def batches(request: HttpRequest) -> HttpResponse:
                                                 filename=upload.name or "", actor=actor, channel=BatchChannel.ADMIN)
                 else:
                     with open_rows(upload, filename=upload.name or "") as source:
+                        # The file's digest is known once it is read: submit_batch records it then.
                         batch = services.submit_batch(entry_code=entry.code, department=department, rows=source,
                                                       channel=BatchChannel.ADMIN, filename=upload.name or "",
-                                                      file_digest=source.digest, actor=actor)
+                                                      actor=actor)
             except PubcreditError as exc:
                 form.add_error("file", exc.message)
                 status = 400
