@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from pubcredit.access import queries as access_queries
 from pubcredit.access import services as access_services
 from pubcredit.access.models import Authorization
-from pubcredit.access.readers import reader_for_request
+from pubcredit.access.readers import Reader, reader_for_request
 from pubcredit.catalog import queries as catalog_queries
 from pubcredit.codes import regions
 from pubcredit.collection import market
@@ -60,7 +60,10 @@ def search(request: HttpRequest) -> HttpResponse:
         page = int(request.GET.get("page", "1"))
     except ValueError:
         page = 1
-    reader = reader_for_request(request, channel="web")
+    try:
+        reader = reader_for_request(request, channel="web")
+    except PubcreditError as exc:  # a refused token or Authorization scheme, a NUL in matter/purpose
+        return _refused(request, exc)
     context: dict[str, Any] = {"query": storable(query)}  # echoed into the form: no NUL in the page
     try:
         result = queries.search(query, reader=reader, page=page)
@@ -89,16 +92,14 @@ def subject(request: HttpRequest, key: str) -> HttpResponse:
     try:
         reader = reader_for_request(request, channel="web")
         found = queries.subject_by_url_key(key)
-        prof = queries.profile(found, reader=reader)
-    except InvalidInput as exc:
-        return _error(request, _("请求有误"), exc.message, 400)
-    except NotFound as exc:
-        return _error(request, _("未找到"), exc.message, 404)
-    except NotPermitted as exc:
-        return _error(request, _("无权访问"), exc.message, 403)
+        # Concealed records left out, marks (异议处理中 …) given, as in the credit report (docs/reports.md).
+        prof, marks = queries.shown_profile(found, reader=reader)
+    except PubcreditError as exc:
+        return _refused(request, exc)
     code = prof.subject.region_code
     region_name = regions.hangzhou_district_name(code) or regions.province_name(code) or ""
-    sections = [{"key": k, "title": _(t), "records": prof.records.get(k, [])} for k, t in SECTION_TITLES.items()]
+    sections = [{"key": k, "title": _(t), "records": [(r, marks.get(r.id, ())) for r in prof.records.get(k, [])]}
+                for k, t in SECTION_TITLES.items()]
     return render(request, "portal/subject.html", {
         "p": prof, "sections": sections, "region_name": region_name,
         "public_only": prof.levels == {"public"},
@@ -113,6 +114,17 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 def _error(request: HttpRequest, title: str, message: str, status: int) -> HttpResponse:
     return render(request, "portal/error.html", {"title": title, "message": message}, status=status)
+
+
+def _refused(request: HttpRequest, exc: PubcreditError) -> HttpResponse:
+    """The error page for what the reader or a query refused, as the report pages answer it: 403 for
+    NotPermitted (e.g. an unknown or revoked API token, an ``Authorization`` header that is not
+    ``Bearer``), 404 for NotFound, else 400 (InvalidInput: e.g. a NUL in ``matter`` or ``purpose``)."""
+    if isinstance(exc, NotPermitted):
+        return _error(request, _("无权访问"), exc.message, 403)
+    if isinstance(exc, NotFound):
+        return _error(request, _("未找到"), exc.message, 404)
+    return _error(request, _("请求有误"), exc.message, 400)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -133,11 +145,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 # --- the subject's own pages (logged in, bound to its subject) ----------------------------------
 
-def _own_subject_or_error(request: HttpRequest) -> Subject | HttpResponse:
-    reader = reader_for_request(request, channel="web")
+def _own_subject_or_error(request: HttpRequest) -> tuple[Reader, Subject] | HttpResponse:
+    """The reader of a page of the subject's own and its subject; else the error page to answer."""
+    try:
+        reader = reader_for_request(request, channel="web")
+    except PubcreditError as exc:  # a refused token or Authorization scheme, a NUL in matter/purpose
+        return _refused(request, exc)
     if reader.subject_id is None:
         return _error(request, _("无权访问"), _("此页面仅供绑定了信用主体的账号使用。"), 403)
-    return Subject.objects.get(pk=reader.subject_id)
+    return reader, Subject.objects.get(pk=reader.subject_id)
 
 
 @login_required
@@ -147,17 +163,17 @@ def my_credit(request: HttpRequest) -> HttpResponse:
     own = _own_subject_or_error(request)
     if isinstance(own, HttpResponse):
         return own
-    return subject(request, queries.public_url_key(own))
+    return subject(request, queries.public_url_key(own[1]))
 
 
 @login_required
 @require_GET
 def my_query_log(request: HttpRequest) -> HttpResponse:
     """谁查询了我: the subject's query log (Art. 33, 39)."""
-    own = _own_subject_or_error(request)
-    if isinstance(own, HttpResponse):
-        return own
-    reader = reader_for_request(request, channel="web")
+    found = _own_subject_or_error(request)
+    if isinstance(found, HttpResponse):
+        return found
+    reader, own = found
     rows = list(access_queries.query_log_for(own.pk, reader=reader)[:200])
     return render(request, "portal/my_query_log.html", {"rows": rows, "subject": own})
 
@@ -174,9 +190,10 @@ def _posted_id(request: HttpRequest, name: str) -> int | None:
 @login_required
 def my_authorizations(request: HttpRequest) -> HttpResponse:
     """授权管理: grant, see, revoke authorisations (Art. 14, 17)."""
-    own = _own_subject_or_error(request)
-    if isinstance(own, HttpResponse):
-        return own
+    found = _own_subject_or_error(request)
+    if isinstance(found, HttpResponse):
+        return found
+    reader, own = found
     actor = f"user:{request.user.get_username()}"
     form = AuthorizationForm(request.POST or None)
     if request.method == "POST" and "revoke" in request.POST:
@@ -198,7 +215,6 @@ def my_authorizations(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("授权已生效。"))
             return HttpResponseRedirect(reverse("portal:my_authorizations"))
-    reader = reader_for_request(request, channel="web")
     rows = list(access_queries.authorizations_of(own.pk, reader=reader))
     today = timezone.localdate()
     return render(request, "portal/my_authorizations.html", {
@@ -215,9 +231,10 @@ def application_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_declarations(request: HttpRequest) -> HttpResponse:
     """自主申报: declare market credit information about oneself, see and withdraw it (Art. 15, 35)."""
-    own = _own_subject_or_error(request)
-    if isinstance(own, HttpResponse):
-        return own
+    found = _own_subject_or_error(request)
+    if isinstance(found, HttpResponse):
+        return found
+    own = found[1]
     actor = f"user:{request.user.get_username()}"
     here = reverse("portal:my_declarations")
     if request.method == "POST" and "withdraw" in request.POST:

@@ -126,9 +126,9 @@ def special_report(request: HttpRequest, key: str) -> HttpResponse:
     """专项信用报告: the form, and once submitted (``from`` present) the report itself."""
     try:
         subject = subject_queries.subject_by_url_key(key)
+        reader = reader_for_request(request, channel="web")  # a refused token or scheme, a NUL in matter/purpose
     except PubcreditError as exc:
         return _error(request, exc)
-    reader = reader_for_request(request, channel="web")
     form = {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")}
     base = {"form": form, "matter": reader.matter, "purpose": reader.purpose, "key": key,
             "public_only": reader.subject_id is None and reader.agency_id is None and not reader.matter}

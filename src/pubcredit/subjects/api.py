@@ -24,16 +24,20 @@ router = Router()
         "Look up a subject by its unified social credit code (18 characters, GB 32100-2015) or "
         "resident ID number (GB 11643-1999). Answers 400 with the reason for a malformed code "
         "and 404 for a well-formed code the platform does not know. Only the open levels the "
-        "caller may see are returned (anonymous callers: public information only)."
+        "caller may see are returned (anonymous callers: public information only). As in the "
+        "credit report, good information the subject had concealed (Art. 35) is left out, and each "
+        "record lists its `marks` (异议处理中 while an objection is handled, Art. 34; 自主申报 on "
+        "self-declared information; an empty list for most records)."
     ),
 )
 def get_subject(request: HttpRequest, code: str) -> dict[str, Any]:
     reader, subject = queries.reader_and_subject(request, code, channel="api")
-    prof = queries.profile(subject, reader=reader)
+    prof, marks = queries.shown_profile(subject, reader=reader)
     out = {k: v for k, v in asdict(prof.subject).items() if k != "ref"}
     out["relations"] = [asdict(r) for r in prof.relations]
     for info_class in ("basic", "adverse", "trustworthy"):
-        out[info_class] = [r.as_dict() for r in prof.records.get(info_class, [])]
+        out[info_class] = [r.as_dict() | {"marks": list(marks.get(r.id, ()))}
+                           for r in prof.records.get(info_class, [])]
     out["levels"] = sorted(prof.levels)
     return out
 

@@ -46,6 +46,8 @@ from pubcredit.collection.queries import (
     visible_records_params,
 )
 from pubcredit.errors import InvalidInput, NotFound
+from pubcredit.reports import hooks as report_hooks
+from pubcredit.reports import rules as report_rules
 from pubcredit.subjects import pii
 from pubcredit.subjects.lookups import NameBigrams
 from pubcredit.subjects.models import ORGANIZATION_KINDS, RelationRole, Subject, SubjectKind
@@ -279,6 +281,33 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None,
         read_log = None
     return Profile(subject=summarize(subject, vis), relations=relations, records=grouped, levels=vis.levels,
                    visibility=vis, read_log=read_log)
+
+
+def shown_profile(subject: Subject, *, reader: Reader, today: date | None = None
+                  ) -> tuple[Profile, dict[int, tuple[str, ...]]]:
+    """``profile`` as the subject page and the subject API list it, with the report's hooks
+    (docs/reports.md, "Hooks"), so that every channel listing a subject's records shows the same:
+
+    * records the subject had concealed (Art. 35) are left out before the read is logged — the
+      hook is asked about concealable records only (``rules.is_concealable``) and
+      ``rules.without_concealed`` drops them, as the report does;
+    * each record's marks (Art. 34: 异议处理中 …; 自主申报), by record id, from ``hooks.record_marks``
+      through ``rules.marks_of``; records without a mark are absent.
+
+    Each hook is asked once, with every record. Raises what ``profile`` raises.
+    """
+    sid = subject.pk
+
+    def unconcealed(records: list[RecordView]) -> list[RecordView]:
+        ids = [r.id for r in records if report_rules.is_concealable(info_class=r.info_class, source=r.source)]
+        return report_rules.without_concealed(records, report_hooks.concealed_records(sid, ids))
+
+    prof = profile(subject, reader=reader, today=today, select=unconcealed)
+    records = [r for group in prof.records.values() for r in group]
+    hooked = report_hooks.record_marks([r.id for r in records])
+    marks = {r.id: m for r in records
+             if (m := report_rules.marks_of(source=r.source, record_id=r.id, marks=hooked))}
+    return prof, marks
 
 
 def _relation_view(role: str, name: str, kind: str, uscc: str | None, *, full: bool) -> RelationView:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class FieldOut(Schema):
@@ -25,6 +25,10 @@ class RecordOut(Schema):
     disclosure_until: date | None
     version: int
     fields: list[FieldOut]
+    marks: list[str] = Field(
+        description="The record's marks, as the credit report shows them: 异议处理中 while an objection is "
+                    "handled (Art. 34), 自主申报 on self-declared information, later 已修复 …; empty for most records.",
+    )
 
 
 class RelationOut(Schema):
