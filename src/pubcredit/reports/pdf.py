@@ -10,6 +10,7 @@ key id in its metadata and text, and the canonical JSON of the content as an emb
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import time
 from dataclasses import dataclass
@@ -57,6 +58,33 @@ def context(issued: Issued, *, verify_url: str) -> dict[str, Any]:
     }
 
 
+def file_identifier(verify_url: str) -> bytes:
+    """The PDF's file identifier (the first element of the trailer's ``/ID``): names the verify link
+    the PDF prints (text and QR code), which contains the report's code. A cached PDF is handed out
+    only to a request whose verify link it names (``prints_verify_url``)."""
+    return hashlib.sha256(verify_url.encode("utf-8")).hexdigest()[:32].encode("ascii")
+
+
+def prints_verify_url(data: bytes, verify_url: str) -> bool:
+    """Whether the PDF ``data`` was rendered with ``verify_url`` as its verify link (its file
+    identifier, ``file_identifier``). The identifier is in the file's trailer: the dictionary of the
+    cross-reference stream that the last ``startxref`` points at (WeasyPrint writes compressed PDFs
+    so), or a classic trailer just before ``startxref``. False for anything else, e.g. a PDF rendered
+    before the identifier was written: it is then rendered again, which is always safe."""
+    marker = b"/ID [(" + file_identifier(verify_url) + b")"
+    tail = data[-1024:]
+    at = tail.rfind(b"startxref")
+    if at < 0:
+        return False
+    if marker in tail:
+        return True
+    try:
+        offset = int(tail[at + len(b"startxref"):].split()[0])
+    except (IndexError, ValueError):
+        return False
+    return 0 <= offset < len(data) and marker in data[offset:offset + 1024]
+
+
 def preload() -> float:
     """Import WeasyPrint (and the Pango, HarfBuzz and fontconfig libraries it loads); return the
     seconds it took. ``pubcredit serve`` calls it in the master before forking, so that every web
@@ -92,5 +120,6 @@ def render(issued: Issued, *, verify_url: str) -> RenderedPdf:
         description="报告内容的规范 JSON（其 SHA-256 即报告内容摘要） / canonical JSON of the report content",
         url_fetcher=fetcher,
     )
-    data = document.write_pdf(attachments=[attachment], custom_metadata=True)
+    data = document.write_pdf(attachments=[attachment], custom_metadata=True,
+                              pdf_identifier=file_identifier(verify_url))
     return RenderedPdf(data=bytes(data), pages=len(document.pages))

@@ -204,22 +204,37 @@ def assemble_special_report(subject: Subject, *, reader: Reader, request: Specia
 
 def assemble_special_report_deferred(subject: Subject, *, reader: Reader, request: SpecialRequest,
                                      today: date | None = None) -> tuple[Report, Insert | None]:
-    """``assemble_special_report``, with a non-public read's query log row handed back unwritten."""
+    """``assemble_special_report``, with a non-public read's query log row handed back unwritten.
+
+    The records are those the full report would show this reader (``profile``: each record's own
+    open level, the entries the reader is allowed, disclosure expiry; concealment), adverse, of a
+    requested class (``rules.special_class_of``) and decided in the period — whatever their entry's
+    catalog state now. The published catalog says only what can be stated where nothing was found:
+    searched and none found, not collected, not applicable, or not open to this reader.
+    """
     today = today or timezone.localdate()
     catalog = [rules.EntryInfo(v.entry.code, v.entry.name, v.entry.info_class, v.open_level, tuple(v.subject_kinds))
                for v in catalog_queries.published_catalog()]
     per_class = rules.select_class_entries(request.classes, catalog, subject_kind=subject.kind)
-    wanted = {e.code for group in per_class.values() for e in group.applicable}
+    wanted = set(request.classes)
 
     def in_scope(recs: list[RecordView]) -> list[RecordView]:
-        return [r for r in recs if r.entry_code in wanted and r.decision_date is not None
-                and request.date_from <= r.decision_date <= request.date_to]
+        # Not narrowed to the entries published now: a record under a retired entry or version, or
+        # collected at another open level than its entry's current version, is still a record of
+        # its class, and the full report shows it.
+        kept = [r for r in recs if r.info_class == "adverse" and r.decision_date is not None
+                and request.date_from <= r.decision_date <= request.date_to
+                and rules.special_class_of(r.entry_code) in wanted]
+        return _unconcealed(subject.pk, kept)
 
     prof = subject_queries.profile(subject, reader=reader, today=today, select=in_scope, defer_log=True)
     vis = prof.visibility
     records = sorted((r for group in prof.records.values() for r in group),
                      key=lambda r: (r.decision_date or date.min, r.id), reverse=True)
     marks = hooks.record_marks([r.id for r in records])
+    by_class: dict[str, list[RecordView]] = {code: [] for code in request.classes}
+    for rec in records:
+        by_class[rules.special_class_of(rec.entry_code)].append(rec)
     results: list[rules.ClassResult] = []
     labels = {c.code: c.label for c in rules.SPECIAL_CLASSES}
     for code in request.classes:
@@ -227,15 +242,21 @@ def assemble_special_report_deferred(subject: Subject, *, reader: Reader, reques
         entries = group.applicable
         covered = [e for e in entries if vis.allows(e.open_level, e.code)]
         uncovered = tuple(e.name for e in entries if e not in covered)
-        codes = {e.code for e in covered}
-        items = tuple(_item(r, marks) for r in records if r.entry_code in codes)
-        status = ("not_collected" if not group.collected else "not_applicable" if not entries
-                  else "not_covered" if not covered else "found" if items else "none")
+        found = by_class[code]
+        items = tuple(_item(r, marks) for r in found)
+        status = rules.class_status(found=bool(items), collected=group.collected, applicable=bool(entries),
+                                    covered=bool(covered))
+        # Searched: the entries of the class published now and open to the reader, and the entries
+        # of the records found (a retired entry's, say), by entry code.
+        searched = {e.code: e.name for e in covered}
+        for r in found:
+            searched.setdefault(r.entry_code, r.entry_name)
         results.append(rules.ClassResult(
             code=code, label=labels[code], status=status,
             statement=rules.class_statement(status, count=len(items), date_from=request.date_from,
-                                            date_to=request.date_to, uncovered=uncovered if covered else ()),
-            entries=tuple(e.name for e in covered), uncovered_entries=uncovered, items=items,
+                                            date_to=request.date_to,
+                                            uncovered=uncovered if status in ("found", "none") else ()),
+            entries=tuple(name for _, name in sorted(searched.items())), uncovered_entries=uncovered, items=items,
         ))
     levels = rules.ordered_levels(vis.levels)
     reader_block = _reader_block(reader, vis)

@@ -485,24 +485,49 @@ class ClassEntries:
     applicable: tuple[EntryInfo, ...]  # those that apply to this subject's kind
 
 
+def special_class_of(entry_code: str) -> str:
+    """The special-report class of an adverse entry (or of a record of it): the first class it
+    matches, else the catch-all class."""
+    owner = next((c for c in SPECIAL_CLASSES if not c.catch_all and c.matches(entry_code)),
+                 next(c for c in SPECIAL_CLASSES if c.catch_all))
+    return owner.code
+
+
 def select_class_entries(classes: Sequence[str], entries: Iterable[EntryInfo], *,
                          subject_kind: str) -> dict[str, ClassEntries]:
     """For each requested class, the published adverse entries of that class.
 
     An entry goes to the first class it matches; entries matching none go to the catch-all
-    class. A class with no entry at all is one the platform does not collect (stated as such);
-    one whose entries cover other kinds of subject only does not apply to this subject.
+    class (``special_class_of``). A class with no entry at all is one the platform does not
+    collect now; one whose entries cover other kinds of subject only does not apply to this
+    subject. (Either is stated only when no visible record of the class was found: records
+    under retired entries or versions are listed whatever the catalog says now.)
     """
     found: dict[str, list[EntryInfo]] = {c: [] for c in classes}
     for entry in sorted(entries, key=lambda e: e.code):
         if entry.info_class != "adverse":
             continue
-        owner = next((c for c in SPECIAL_CLASSES if not c.catch_all and c.matches(entry.code)),
-                     next(c for c in SPECIAL_CLASSES if c.catch_all))
-        if owner.code in found:
-            found[owner.code].append(entry)
+        owner = special_class_of(entry.code)
+        if owner in found:
+            found[owner].append(entry)
     return {c: ClassEntries(collected=bool(es), applicable=tuple(e for e in es if subject_kind in e.subject_kinds))
             for c, es in found.items()}
+
+
+def class_status(*, found: bool, collected: bool, applicable: bool, covered: bool) -> str:
+    """What a special report states for one class. Records of the class visible to the reader and
+    decided in the period are always stated as found (and listed), whatever the class's catalog
+    entries say now (retired, published anew at another open level or for other kinds of subject):
+    ``not_collected``, ``not_applicable`` and ``not_covered`` never hide a record the reader may see,
+    and ``none`` is stated only when entries open to the reader were searched and nothing was found.
+    """
+    if found:
+        return "found"
+    if not collected:
+        return "not_collected"
+    if not applicable:
+        return "not_applicable"
+    return "none" if covered else "not_covered"
 
 
 def class_statement(status: str, *, count: int, date_from: date, date_to: date,

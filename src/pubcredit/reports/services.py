@@ -18,13 +18,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Field
 from django.utils import timezone
 
+from pubcredit.access import services as access_services
 from pubcredit.access.readers import Reader
 from pubcredit.audit.services import Insert, insert_with_events
 from pubcredit.errors import Busy, PubcreditError
@@ -33,6 +34,9 @@ from pubcredit.reports.models import IssuedReport, PdfRender, PdfRenderStatus, R
 from pubcredit.reports.rules import Report, ReportKind
 from pubcredit.subjects.models import Subject
 from pubcredit.subjects.queries import summarize
+
+if TYPE_CHECKING:
+    from pubcredit.reports.pdf import RenderedPdf
 
 _CODE_ATTEMPTS = 5
 
@@ -265,18 +269,23 @@ def _unlock(key: int, number: int) -> None:
 
 
 def pdf_of(issued: Issued, *, verify_url: str) -> bytes:
-    """The PDF of an issued report: from the cache, or rendered now and kept (one render per content).
+    """The PDF of an issued report: from the cache, or rendered now and kept (one render per content
+    and verify link).
 
-    ``verify_url`` is what the QR code encodes (the verify page for this code). A render needs a
-    free render slot (``_render_slot``): Busy (503, retry after ``PDF_BUSY_RETRY_SECONDS``) when
-    every slot is taken; a cached PDF never waits.
+    ``verify_url`` is what the QR code encodes (the verify page for this code). A cached PDF is
+    handed out only if it prints this link (``pdf.prints_verify_url``): with ``PUBCREDIT_PUBLIC_URL``
+    set every request has the same link; without it the link follows the request's host, and a PDF
+    rendered for another host is rendered again for this one (and replaces the one kept). A render
+    needs a free render slot (``_render_slot``): Busy (503, retry after ``PDF_BUSY_RETRY_SECONDS``)
+    when every slot is taken; a cached PDF never waits.
     """
     from pubcredit.reports import pdf
 
     def cached() -> bytes | None:
         found = (ReportPdf.objects.filter(report=issued.row, template_version=pdf.TEMPLATE_VERSION)
                  .values_list("pdf", flat=True).first())
-        return None if found is None else bytes(found)
+        data = None if found is None else bytes(found)
+        return data if data is not None and pdf.prints_verify_url(data, verify_url) else None
 
     done = cached()
     if done is not None:
@@ -287,14 +296,24 @@ def pdf_of(issued: Issued, *, verify_url: str) -> bytes:
             return done
         started = time.perf_counter()
         rendered = pdf.render(issued, verify_url=verify_url)
-        elapsed_ms = int((time.perf_counter() - started) * 1000)
-        try:  # kept before the slot is given back, so the next request for it finds it
-            with transaction.atomic():
-                ReportPdf.objects.create(report=issued.row, template_version=pdf.TEMPLATE_VERSION,
-                                         pdf=rendered.data, pages=rendered.pages, render_ms=elapsed_ms)
-        except IntegrityError:
-            pass  # rendered concurrently by another request: both are the same report
+        # kept before the slot is given back, so the next request for it finds it
+        _keep_pdf(issued.row, rendered, render_ms=int((time.perf_counter() - started) * 1000))
     return rendered.data
+
+
+def _keep_pdf(row: IssuedReport, rendered: RenderedPdf, *, render_ms: int) -> None:
+    """Keep ``rendered`` as the PDF of ``row`` in the current layout, in place of one kept before
+    (rendered for another verify link: ``pdf_of``)."""
+    from pubcredit.reports import pdf
+
+    values = {"pdf": rendered.data, "pages": rendered.pages, "render_ms": render_ms}
+    try:
+        with transaction.atomic():
+            if not ReportPdf.objects.filter(report=row, template_version=pdf.TEMPLATE_VERSION).update(
+                    **values, created_at=timezone.now()):
+                ReportPdf.objects.create(report=row, template_version=pdf.TEMPLATE_VERSION, **values)
+    except IntegrityError:
+        pass  # kept concurrently by another request rendering the same report
 
 
 # --- large PDFs: rendered by a task worker ------------------------------------------------------
@@ -363,13 +382,17 @@ def _assemble(subject: Subject, *, reader: Reader, today: date,
     return report, read_log, special.parameters()
 
 
-def _cached_pdf(digest: str) -> bytes | None:
-    """The PDF (current layout) of the report issued with this content digest, if rendered."""
+def _cached_pdf(digest: str, verify_url: Callable[[str], str]) -> bytes | None:
+    """The PDF (current layout) of the report issued with this content digest, if rendered with the
+    verify link this request would print (``verify_url`` of its code; ``pdf.prints_verify_url``)."""
     from pubcredit.reports import pdf
 
     found = (ReportPdf.objects.filter(report__content_digest=digest, template_version=pdf.TEMPLATE_VERSION)
-             .values_list("pdf", flat=True).first())
-    return None if found is None else bytes(found)
+             .values_list("report__code", "pdf").first())
+    if found is None:
+        return None
+    data = bytes(found[1])
+    return data if pdf.prints_verify_url(data, verify_url(rules.format_verification_code(found[0]))) else None
 
 
 def report_pdf(subject: Subject, *, reader: Reader, verify_url: Callable[[str], str],
@@ -387,22 +410,30 @@ def report_pdf(subject: Subject, *, reader: Reader, verify_url: Callable[[str], 
 
     A non-public read is logged when the PDF is handed out, once per request that gets it: not
     for answers that only say it is being rendered, nor with ``deliver=False`` (the portal asking
-    whether it is ready, without taking the file). ``verify_url`` makes the verify address (the QR
-    code's) of a verification code. Raises what the report's assembly raises.
+    whether it is ready, without taking the file), nor when the render is refused (Busy) or fails.
+    A cached PDF's read is logged in the issue's statement (``_store``); a PDF rendered now is logged
+    once it exists (a second statement, after seconds of rendering). ``verify_url`` makes the
+    verify address (the QR code's) of a verification code; a cached PDF is handed out only if it
+    prints that address (``pdf_of``). Raises what the report's assembly raises.
     """
     today = today or timezone.localdate()
     report, read_log, parameters = _assemble(subject, reader=reader, today=today, special=special)
     body = rules.canonical_bytes(report.content())
-    cached = _cached_pdf(rules.digest_of(body))
+    cached = _cached_pdf(rules.digest_of(body), verify_url)
     small = report.item_count <= pdf_inline_items()
-    handed_out = deliver and (cached is not None or small)
+    from_cache = deliver and cached is not None
     row, body = _store(report, subject=subject, parameters=parameters, actor=reader.name or reader.kind, now=now,
-                       before=[read_log] if handed_out and read_log is not None else [], body=body)
+                       before=[read_log] if from_cache and read_log is not None else [], body=body)
     issued = Issued(report, row, body)
     if cached is not None:
         return PdfAnswer(issued, cached if deliver else None, ready=True)
     if small:  # rendered when it is fetched
-        return PdfAnswer(issued, pdf_of(issued, verify_url=verify_url(issued.code)) if deliver else None, ready=True)
+        if not deliver:
+            return PdfAnswer(issued, None, ready=True)
+        data = pdf_of(issued, verify_url=verify_url(issued.code))  # Busy, or a failed render: nothing logged
+        if read_log is not None:
+            access_services.log_query(read_log)
+        return PdfAnswer(issued, data, ready=True)
     retry_after = _queue_render(issued, reader=reader, verify_url=verify_url(issued.code))
     return PdfAnswer(issued, None, ready=False, retry_after=retry_after)
 
@@ -468,8 +499,13 @@ def _render_job(job_id: int) -> None:
     if job is None:
         return  # rendered already
     row = job.report
-    if (job.template_version != pdf.TEMPLATE_VERSION
-            or ReportPdf.objects.filter(report=row, template_version=job.template_version).exists()):
+
+    def kept() -> bool:  # rendered already, with this job's verify link
+        found = (ReportPdf.objects.filter(report=row, template_version=job.template_version)
+                 .values_list("pdf", flat=True).first())
+        return found is not None and pdf.prints_verify_url(bytes(found), job.verify_url)
+
+    if job.template_version != pdf.TEMPLATE_VERSION or kept():
         job.delete()
         return
     PdfRender.objects.filter(pk=job.pk).update(status=PdfRenderStatus.RENDERING, started_at=timezone.now(),
@@ -493,9 +529,7 @@ def _render_job(job_id: int) -> None:
             rendered = pdf.render(issued, verify_url=job.verify_url)
             elapsed_ms = int((time.perf_counter() - started) * 1000)
             with transaction.atomic():
-                if not ReportPdf.objects.filter(report=row, template_version=job.template_version).exists():
-                    ReportPdf.objects.create(report=row, template_version=job.template_version, pdf=rendered.data,
-                                             pages=rendered.pages, render_ms=elapsed_ms)
+                _keep_pdf(row, rendered, render_ms=elapsed_ms)
                 job.delete()
     except PubcreditError as exc:  # the reader may no longer read it (e.g. an authorisation withdrawn)
         log.info("PDF of report %s not rendered: %s", row.code, exc.message)
