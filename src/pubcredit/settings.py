@@ -48,6 +48,15 @@ if DEBUG and ENV == "production":  # debug pages show stack traces and settings 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 if ENV == "test":
     ALLOWED_HOSTS = ["*"]
+# The platform's public address (https://credit.example.gov.cn): the verify link and QR code every
+# report prints, whatever host a request came in on (reports.links). Required in production: without
+# it the link follows the request's Host header, and a PDF kept for one host would not serve another.
+PUBCREDIT_PUBLIC_URL = os.environ.get("PUBCREDIT_PUBLIC_URL", "").strip().rstrip("/")
+if PUBCREDIT_PUBLIC_URL and not PUBCREDIT_PUBLIC_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"PUBCREDIT_PUBLIC_URL must start with https:// (is {PUBCREDIT_PUBLIC_URL!r})")
+if ENV == "production" and not PUBCREDIT_PUBLIC_URL:
+    raise ImproperlyConfigured("environment variable PUBCREDIT_PUBLIC_URL is not set "
+                               "(the platform's public address, e.g. https://credit.example.gov.cn)")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

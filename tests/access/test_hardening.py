@@ -270,8 +270,9 @@ def _settings_in_production(**env: str) -> subprocess.CompletedProcess[str]:
     code = ("import json, pubcredit.settings as s; print(json.dumps({k: getattr(s, k, None) for k in "
             "['DEBUG', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', "
             "'SECURE_HSTS_SECONDS', 'SECURE_PROXY_SSL_HEADER', 'PUBCREDIT_RATE_LIMIT_ENABLED', "
-            "'OIDC_RP_CLIENT_SECRET', 'AUTHENTICATION_BACKENDS', 'LOGIN_URL']}))")
-    full_env = {**os.environ, "PUBCREDIT_ENV": "production", **env}
+            "'OIDC_RP_CLIENT_SECRET', 'AUTHENTICATION_BACKENDS', 'LOGIN_URL', 'PUBCREDIT_PUBLIC_URL']}))")
+    full_env = {**os.environ, "PUBCREDIT_ENV": "production", "PUBCREDIT_PUBLIC_URL": "https://credit.example.gov.cn",
+                **env}
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True,  # noqa: S603
                           timeout=60, check=False)
@@ -292,6 +293,15 @@ def test_production_settings_are_secure_and_read_secrets_from_the_environment() 
     assert values["OIDC_RP_CLIENT_SECRET"] == "from-the-env"
     assert "pubcredit.access.oidc.GovIdentityBackend" in values["AUTHENTICATION_BACKENDS"]
     assert values["LOGIN_URL"] == "/accounts/login/"
+    assert values["PUBCREDIT_PUBLIC_URL"] == "https://credit.example.gov.cn"
+
+
+@pytest.mark.parametrize(("value", "told"), [
+    ("", "PUBCREDIT_PUBLIC_URL is not set"), ("credit.example.gov.cn", "must start with https://")])
+def test_production_needs_the_public_address_reports_print(value: str, told: str) -> None:
+    result = _settings_in_production(PUBCREDIT_PUBLIC_URL=value)
+    assert result.returncode != 0
+    assert told in result.stderr
 
 
 def test_production_refuses_debug_and_a_missing_secret_key() -> None:
