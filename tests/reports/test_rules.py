@@ -91,9 +91,26 @@ def test_malformed_codes_are_refused(bad: str) -> None:
 def test_signed_message_uses_utc_seconds_and_grouped_code() -> None:
     at = datetime(2026, 11, 26, 6, 4, 45, 123456, tzinfo=timezone(timedelta(hours=8)))
     msg = rules.signed_message(code="ABCDEFGHJKMNPQRS", digest="ab" * 32, subject_code="330106********123X",
-                               issued_at=at)
-    expected = f"pubcredit-report-v1|ABCD-EFGH-JKMN-PQRS|{'ab' * 32}|330106********123X|2026-11-25T22:04:45Z"
+                               issued_at=at, kind="special", as_of=date(2026, 11, 26), reader_basis="own",
+                               subject_name="张*丰", parameters={"to": "2026-11-26", "from": "2023-11-26"})
+    expected = (f"pubcredit-report-v2|ABCD-EFGH-JKMN-PQRS|{'ab' * 32}|330106********123X|2026-11-25T22:04:45Z|"
+                'special|2026-11-26|own|张*丰|{"from":"2023-11-26","to":"2026-11-26"}')
     assert msg.decode() == expected
+    # Reports issued before v2 keep their message.
+    old = rules.signed_message_v1(code="ABCDEFGHJKMNPQRS", digest="ab" * 32, subject_code="330106********123X",
+                                  issued_at=at)
+    assert old.decode() == ("pubcredit-report-v1|ABCD-EFGH-JKMN-PQRS|" + "ab" * 32
+                            + "|330106********123X|2026-11-25T22:04:45Z")
+
+
+def test_free_text_in_the_signed_message_cannot_shift_its_parts() -> None:
+    at = datetime(2026, 11, 26, 6, 4, 45, tzinfo=UTC)
+    msg = rules.signed_message(code="ABCDEFGHJKMNPQRS", digest="ab" * 32, subject_code="91330106MA2XXXXX0X",
+                               issued_at=at, kind="full", as_of=date(2026, 11, 26), reader_basis="public",
+                               subject_name="杭州|管道%有限公司", parameters={})
+    parts = msg.decode().split("|")
+    assert len(parts) == 10
+    assert parts[8:] == ["杭州%7C管道%25有限公司", "{}"]
     with pytest.raises(ValueError, match="aware"):
         rules.issued_at_text(datetime(2026, 1, 1))  # noqa: DTZ001 - the point of the test
 

@@ -127,3 +127,50 @@ def test_verify_page_shows_the_issue_and_masks_persons(company: Company) -> None
     assert missing.status_code == 404
     assert "未查到该报告" in missing.content.decode()
     assert Client().get("/verify/").status_code == 200
+
+
+@pytest.mark.parametrize("change", [
+    {"subject_name_public": "杭州冒名顶替有限公司"}, {"reader_basis": "own"}, {"kind": "special"},
+    {"as_of": "2020-01-01"}, {"parameters": {"from": "2020-01-01", "to": "2020-12-31"}},
+])
+def test_what_the_verify_page_shows_is_signed_so_an_altered_row_fails(
+        api: Client, company: Company, change: dict[str, Any]) -> None:
+    code = _report(api, company)["verification"]["code"]
+    assert api.get(f"/api/v1/reports/verify/{code}").json()["signature_valid"] is True
+    IssuedReport.objects.filter(code=code.replace("-", "")).update(**change)
+    out = api.get(f"/api/v1/reports/verify/{code}").json()
+    assert out["signature_valid"] is False
+    page = api.get(f"/verify/{code}/").content.decode()
+    assert "签名校验未通过" in page
+    assert "该报告由本平台出具" not in page
+
+
+def test_a_report_signed_before_format_2_still_verifies_and_says_what_its_signature_covers(
+        api: Client, company: Company) -> None:
+    code = _report(api, company)["verification"]["code"]
+    row = IssuedReport.objects.get(code=code.replace("-", ""))
+    old = rules.signed_message_v1(code=row.code, digest=row.content_digest, subject_code=row.subject_code_public,
+                                  issued_at=row.issued_at)
+    IssuedReport.objects.filter(pk=row.pk).update(signature_format=1, signature=signing.sign(signing.platform_key(),
+                                                                                             old))
+    out = api.get(f"/api/v1/reports/verify/{code}").json()
+    assert out["signature_valid"] is True
+    assert out["signed_fields"] == ["code", "digest", "subject_code", "issued_at"]
+    page = api.get(f"/verify/{code}/").content.decode()
+    assert "该报告由本平台出具" in page
+    assert "签名格式升级之前" in page
+    # Its JSON answer, read again, gives the message it was signed over.
+    again = _report(api, company)["verification"]
+    assert again["signed_message"] == old.decode()
+    assert signing.signature_valid(signing.platform_key().public_b64, again["signed_message"].encode(),
+                                   again["signature"])
+
+
+def test_a_new_report_says_its_signature_covers_every_field_shown(api: Client, company: Company) -> None:
+    ver = _report(api, company)["verification"]
+    out = api.get(f"/api/v1/reports/verify/{ver['code']}").json()
+    assert set(out["signed_fields"]) == {"code", "digest", "subject_code", "issued_at", "kind", "as_of",
+                                         "reader_basis", "subject_name", "parameters"}
+    parts = ver["signed_message"].split("|")
+    assert parts[0] == "pubcredit-report-v2"
+    assert parts[5:9] == [out["kind"], out["as_of"], out["reader_basis"], out["subject_name"]]

@@ -44,6 +44,9 @@ class IssuedReport(models.Model):
     content_digest = models.CharField(_("内容摘要（SHA-256）"), max_length=64)  # unique: see Meta
     signature = models.CharField(_("签名（Ed25519）"), max_length=100)
     key_id = models.CharField(_("签名密钥标识"), max_length=16)
+    # 2: the signature covers kind, information date, reader basis, subject name and parameters too
+    # (rules.signed_message); 1: reports issued before, signed over code, digest, subject code, time.
+    signature_format = models.PositiveSmallIntegerField(_("签名格式"), default=1)
     issued_at = models.DateTimeField(_("出具时间"), db_index=True)
 
     class Meta:

@@ -292,6 +292,9 @@ class Verification:
     algorithm: str
     public_key: str
     signature_valid: bool
+    #: What the signature covers: every field above (format 2), or for a report issued before format
+    #: 2 only its code, digest, subject code and issue time (the rest is shown as stored).
+    signed_fields: tuple[str, ...] = ()
 
 
 def issued_by_code(raw: str) -> IssuedReport:
@@ -310,9 +313,8 @@ def verification(raw: str) -> Verification:
     (masked for persons), with its digest and signature re-checked against the platform key."""
     row = issued_by_code(raw)
     key = signing.platform_key()
-    message = rules.signed_message(code=row.code, digest=row.content_digest, subject_code=row.subject_code_public,
-                                   issued_at=row.issued_at)
-    valid = row.key_id == key.key_id and signing.signature_valid(key.public_b64, message, row.signature)
+    valid = row.key_id == key.key_id and signing.signature_valid(key.public_b64, rules.signed_message_of(row),
+                                                                 row.signature)
     return Verification(
         code=rules.format_verification_code(row.code), kind=row.kind, kind_label=row.get_kind_display(),
         issued_at=row.issued_at, as_of=row.as_of, subject_name=row.subject_name_public,
@@ -320,6 +322,9 @@ def verification(raw: str) -> Verification:
         reader_label=row.get_reader_basis_display(), parameters=dict(row.parameters), digest=row.content_digest,
         signature=row.signature, key_id=row.key_id, algorithm=signing.ALGORITHM, public_key=key.public_b64,
         signature_valid=valid,
+        signed_fields=(("code", "digest", "subject_code", "issued_at") if row.signature_format == 1 else
+                       ("code", "digest", "subject_code", "issued_at", "kind", "as_of", "reader_basis",
+                        "subject_name", "parameters")),
     )
 
 
@@ -350,5 +355,8 @@ def public_key() -> dict[str, str]:
     """The platform's report key, published (Art. 40 anti-forgery)."""
     key = signing.platform_key()
     return {"algorithm": signing.ALGORITHM, "key_id": key.key_id, "public_key": key.public_b64,
-            "pem": key.public_pem, "signed_message": f"{rules.SIGNATURE_CONTEXT}|<code>|<digest>|<subject_code>|"
-                                                     "<issued_at UTC YYYY-MM-DDTHH:MM:SSZ>"}
+            "pem": key.public_pem,
+            "signed_message": f"{rules.SIGNATURE_CONTEXT}|<code>|<digest>|<subject_code>|<issued_at UTC "
+                              "YYYY-MM-DDTHH:MM:SSZ>|<kind>|<as_of YYYY-MM-DD>|<reader_basis>|<subject_name>|"
+                              "<parameters as canonical JSON> (in subject_name and parameters % and | are "
+                              "percent-encoded)"}

@@ -22,7 +22,10 @@ import orjson
 # --- content, canonical form, digest, signed message --------------------------------------
 
 REPORT_FORMAT: Final = "pubcredit.report/1"
-SIGNATURE_CONTEXT: Final = "pubcredit-report-v1"
+#: The signed message's format: v2 since session 11 (it also covers what the verify page shows of
+#: the report: kind, information date, reader basis, subject name, parameters); v1 before.
+SIGNATURE_CONTEXT: Final = "pubcredit-report-v2"
+SIGNATURE_CONTEXT_V1: Final = "pubcredit-report-v1"
 
 
 def canonical_json(content: Mapping[str, Any]) -> str:
@@ -71,13 +74,49 @@ def issued_at_text(at: datetime) -> str:
     return at.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def signed_message(*, code: str, digest: str, subject_code: str, issued_at: datetime) -> bytes:
-    """The bytes the platform signs for one issued report, ``|``-separated, UTF-8.
+def _escaped(text: str) -> str:
+    """A free-text part of the signed message: ``%`` and ``|`` percent-encoded, nothing else."""
+    return text.replace("%", "%25").replace("|", "%7C")
 
-    ``pubcredit-report-v1|<code XXXX-XXXX-XXXX-XXXX>|<sha256 hex>|<subject code as published>|<UTC time>``
-    (the subject code is the one the verify page shows: a person's ID number masked).
+
+def signed_message(*, code: str, digest: str, subject_code: str, issued_at: datetime, kind: str, as_of: date,
+                   reader_basis: str, subject_name: str, parameters: Mapping[str, Any]) -> bytes:
+    """The bytes the platform signs for one issued report (Art. 40 anti-forgery), ``|``-separated, UTF-8:
+
+    ``pubcredit-report-v2|<code XXXX-XXXX-XXXX-XXXX>|<sha256 hex>|<subject code as published>|<UTC time>|``
+    ``<kind>|<information date YYYY-MM-DD>|<reader basis>|<subject name as published>|<parameters>``
+
+    — everything the verify page vouches for: the subject code and name as published (a person's
+    masked), the parameters as canonical JSON (``{}`` for a full report). In the name and the
+    parameters ``%`` and ``|`` are percent-encoded. Reports issued before v2 were signed over the
+    first five parts only (``signed_message_v1``).
     """
-    parts = (SIGNATURE_CONTEXT, format_verification_code(code), digest, subject_code, issued_at_text(issued_at))
+    parts = (SIGNATURE_CONTEXT, format_verification_code(code), digest, subject_code, issued_at_text(issued_at),
+             kind, as_of.isoformat(), reader_basis)
+    if any("|" in p for p in parts):
+        raise ValueError("a signed field contains '|'")
+    free = (_escaped(subject_name), _escaped(canonical_json(parameters)))
+    return "|".join((*parts, *free)).encode("utf-8")
+
+
+SIGNATURE_FORMAT: Final = 2  # what new reports are signed in (IssuedReport.signature_format)
+
+
+def signed_message_of(row: Any) -> bytes:
+    """The message an issued report's signature is over, in the format it was signed in (an
+    ``IssuedReport``: ``signature_format`` 2, ``signed_message``; 1, ``signed_message_v1``)."""
+    if row.signature_format == 1:
+        return signed_message_v1(code=row.code, digest=row.content_digest, subject_code=row.subject_code_public,
+                                 issued_at=row.issued_at)
+    return signed_message(code=row.code, digest=row.content_digest, subject_code=row.subject_code_public,
+                          issued_at=row.issued_at, kind=row.kind, as_of=row.as_of, reader_basis=row.reader_basis,
+                          subject_name=row.subject_name_public, parameters=row.parameters or {})
+
+
+def signed_message_v1(*, code: str, digest: str, subject_code: str, issued_at: datetime) -> bytes:
+    """The message reports issued before v2 were signed over (still verified):
+    ``pubcredit-report-v1|<code>|<sha256 hex>|<subject code as published>|<UTC time>``."""
+    parts = (SIGNATURE_CONTEXT_V1, format_verification_code(code), digest, subject_code, issued_at_text(issued_at))
     if any("|" in p for p in parts):
         raise ValueError("a signed field contains '|'")
     return "|".join(parts).encode("utf-8")

@@ -128,6 +128,11 @@ class VerificationOut(Schema):
     algorithm: str
     public_key: str
     signature_valid: bool
+    signed_fields: list[str] = Field(
+        default_factory=list,
+        description="The fields above the signature covers: all of code, digest, subject_code, issued_at, kind, "
+                    "as_of, reader_basis, subject_name and parameters for reports signed in format v2; only the "
+                    "first four for reports issued before it (the others are shown as stored).")
 
 
 class SpecialParams(Schema):

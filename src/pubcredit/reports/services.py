@@ -67,9 +67,7 @@ class Issued:
         return {
             "code": self.code, "issued_at": self.row.issued_at, "digest": self.row.content_digest,
             "algorithm": signing.ALGORITHM, "signature": self.row.signature, "key_id": self.row.key_id,
-            "signed_message": rules.signed_message(
-                code=self.row.code, digest=self.row.content_digest, subject_code=self.row.subject_code_public,
-                issued_at=self.row.issued_at).decode("utf-8"),
+            "signed_message": rules.signed_message_of(self.row).decode("utf-8"),
         }
 
 
@@ -89,7 +87,7 @@ def _event(row: IssuedReport, *, actor: str) -> Any:
 
 # The columns ``_insert`` writes, in order; the statement is built once from the model's metadata.
 _INSERT_FIELDS = ("code", "kind", "subject", "subject_name_public", "subject_code_public", "reader_basis", "as_of",
-                  "parameters", "content_digest", "signature", "key_id", "issued_at")
+                  "parameters", "content_digest", "signature", "key_id", "signature_format", "issued_at")
 
 
 def _field(name: str) -> Field[Any, Any]:
@@ -174,13 +172,13 @@ def _store(report: Report, *, subject: Subject, parameters: dict[str, Any], acto
     public = summarize(subject)
     for _ in range(_CODE_ATTEMPTS):
         code = rules.new_verification_code()
-        message = rules.signed_message(code=code, digest=digest, subject_code=public.code, issued_at=issued_at)
         row = IssuedReport(
             code=code, kind=report.kind, subject=subject, subject_name_public=public.name,
             subject_code_public=public.code, reader_basis=report.reader.basis, as_of=report.as_of,
-            parameters=parameters, content_digest=digest, signature=signing.sign(key, message),
-            key_id=key.key_id, issued_at=issued_at,
+            parameters=parameters, content_digest=digest, key_id=key.key_id,
+            signature_format=rules.SIGNATURE_FORMAT, issued_at=issued_at,
         )
+        row.signature = signing.sign(key, rules.signed_message_of(row))
         stored = _insert(row, actor=actor, before=before)
         before = ()  # written by that statement whatever became of the row
         if stored is not None:
