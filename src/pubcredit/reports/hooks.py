@@ -26,7 +26,7 @@ from datetime import date
 from typing import TypeAlias, TypeVar
 
 from pubcredit.access.readers import Visibility
-from pubcredit.reports.rules import Item
+from pubcredit.reports.rules import Concealable, Item, is_concealable, without_concealed
 
 MarkSource: TypeAlias = Callable[[Sequence[int]], Mapping[int, Iterable[str]]]
 ConcealmentSource: TypeAlias = Callable[[int, Sequence[int]], Iterable[int]]
@@ -38,6 +38,7 @@ LIST_ENTRY_SOURCES: list[ItemSource] = []
 COMMITMENT_SOURCES: list[ItemSource] = []
 
 _S = TypeVar("_S")
+_C = TypeVar("_C", bound=Concealable)
 
 
 @contextmanager
@@ -69,6 +70,15 @@ def concealed_records(subject_id: int, record_ids: Sequence[int]) -> frozenset[i
     for source in CONCEALMENT_SOURCES:
         found.update(source(subject_id, record_ids))
     return frozenset(found)
+
+
+def unconcealed(subject_id: int, records: Sequence[_C]) -> list[_C]:
+    """Art. 35: ``records`` less those the subject had concealed, asking the concealment sources once
+    about the concealable ones (``rules.is_concealable``: good and self-declared information only).
+    Every channel that lists a subject's records selects them through this (the report, the special
+    report, batch queries, the subject page and API)."""
+    ids = [r.id for r in records if is_concealable(info_class=r.info_class, source=r.source)]
+    return without_concealed(records, concealed_records(subject_id, ids))
 
 
 def list_entries(subject_id: int, vis: Visibility, today: date) -> list[Item]:

@@ -33,9 +33,8 @@ from pubcredit.subjects.models import Subject
 
 
 def _unconcealed(subject_id: int, records: list[RecordView]) -> list[RecordView]:
-    """Art. 35: drop records the subject had concealed, asking the hook once for all of them."""
-    ids = [r.id for r in records if rules.is_concealable(info_class=r.info_class, source=r.source)]
-    return rules.without_concealed(records, hooks.concealed_records(subject_id, ids))
+    """Art. 35: drop records the subject had concealed (``hooks.unconcealed``: the one rule)."""
+    return hooks.unconcealed(subject_id, records)
 
 
 def _item(rec: RecordView, marks: Mapping[int, tuple[str, ...]]) -> Item:

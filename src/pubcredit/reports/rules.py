@@ -262,7 +262,7 @@ def apply_marks(items: Sequence[Item], marks: Mapping[int, Iterable[str]]) -> li
     return out
 
 
-class _Concealable(Protocol):
+class Concealable(Protocol):
     @property
     def id(self) -> int: ...
     @property
@@ -271,7 +271,7 @@ class _Concealable(Protocol):
     def source(self) -> str: ...
 
 
-_R = TypeVar("_R", bound=_Concealable)
+_R = TypeVar("_R", bound=Concealable)
 
 
 def is_concealable(*, info_class: str, source: str) -> bool:

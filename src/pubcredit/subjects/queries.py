@@ -288,21 +288,15 @@ def shown_profile(subject: Subject, *, reader: Reader, today: date | None = None
     """``profile`` as the subject page and the subject API list it, with the report's hooks
     (docs/reports.md, "Hooks"), so that every channel listing a subject's records shows the same:
 
-    * records the subject had concealed (Art. 35) are left out before the read is logged — the
-      hook is asked about concealable records only (``rules.is_concealable``) and
-      ``rules.without_concealed`` drops them, as the report does;
+    * records the subject had concealed (Art. 35) are left out before the read is logged, by the
+      rule the report applies (``reports.hooks.unconcealed``);
     * each record's marks (Art. 34: 异议处理中 …; 自主申报), by record id, from ``hooks.record_marks``
       through ``rules.marks_of``; records without a mark are absent.
 
     Each hook is asked once, with every record. Raises what ``profile`` raises.
     """
     sid = subject.pk
-
-    def unconcealed(records: list[RecordView]) -> list[RecordView]:
-        ids = [r.id for r in records if report_rules.is_concealable(info_class=r.info_class, source=r.source)]
-        return report_rules.without_concealed(records, report_hooks.concealed_records(sid, ids))
-
-    prof = profile(subject, reader=reader, today=today, select=unconcealed)
+    prof = profile(subject, reader=reader, today=today, select=lambda recs: report_hooks.unconcealed(sid, recs))
     records = [r for group in prof.records.values() for r in group]
     hooked = report_hooks.record_marks([r.id for r in records])
     marks = {r.id: m for r in records
