@@ -10,9 +10,12 @@ spans lines); in JSON lines, line N is data row N. Blank rows are skipped but st
 the number always points at the row the department sees.
 
 A file that cannot be read as a whole (not one of the formats, undecodable, no header, empty or
-duplicated column names) raises :class:`pubcredit.errors.InvalidInput` with one line naming the
-problem. A single malformed row (a CSV row with more cells than the header, a JSON line that is
-not an object) is passed on carrying :data:`ROW_PROBLEM`, so the validator rejects just that row.
+duplicated column names, a CSV quote left open over the rows after it) raises
+:class:`pubcredit.errors.InvalidInput` with one line naming the problem. A single malformed row (a
+CSV or Excel row with more cells than the header, a JSON line that is not an object, an Excel
+formula saved without its result) is passed on carrying :data:`ROW_PROBLEM`, so the validator
+rejects just that row; the row's other keys are the row as sent (what the header names; what the
+reader could not place is quoted in the reason), which the rejected-rows file shows.
 Columns are checked against the catalog by the caller (``columns`` is known before the first
 row for CSV and XLSX).
 """
@@ -21,18 +24,21 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import json
 import math
 import os
 import re
+import sys
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from pubcredit.codes.masking import RESIDENT_ID_PATTERN, mask_resident_id
 from pubcredit.collection.rules import canonical_json
 from pubcredit.errors import InvalidInput
 from pubcredit.textinput import (
@@ -52,6 +58,13 @@ ROW_PROBLEM = "\x00row_problem"
 #: The longest line (one row) a CSV or JSON Lines file may have, in characters: far above any
 #: catalog's row (a few kB), far below what would exhaust a worker's memory.
 MAX_LINE_CHARS = 1024 * 1024
+# Python's csv module refuses a field longer than ``csv.field_size_limit()`` (131,072 characters
+# by default) with an English error, though a line may hold MAX_LINE_CHARS. The limit is a
+# process-wide setting of the csv module: it is raised here, once, at import, to at least the
+# documented line limit, and never lowered (another module may have raised it further). A value
+# beyond MAX_LINE_CHARS can only span lines; ``_csv_rows`` refuses it in Chinese either way.
+if csv.field_size_limit() < MAX_LINE_CHARS:
+    csv.field_size_limit(MAX_LINE_CHARS)
 #: Limits of an Excel workbook, checked before it is parsed (a ZIP can expand a thousandfold):
 #: its parts' declared sizes when unpacked, their compression ratio, the shared-string part
 #: (which the Excel reader keeps in memory whole), and the first worksheet's shape.
@@ -213,6 +226,50 @@ def _too_long() -> str:
     return f"超过 {MAX_LINE_CHARS:,} 个字符（一行即一条数据，不应有这么长）"
 
 
+def _mask_ids(text: str) -> str:
+    """``text`` with what looks like a resident ID masked (``330106********1234``): an 18-character
+    run of digits (the last may be X) whose digits 7 to 14 could be a birth date, valid check digit
+    or not (a mistyped ID is still someone's). The date spares the many all-digit USCCs, whose
+    digits there are the end of the region code and the start of the organisation code.
+
+    For what the reader passes on outside the columns it knows: the validator encrypts a rejected
+    row's personal columns, but not a value the reader could not place, nor the reason."""
+    def masked(found: re.Match[str]) -> str:
+        code = found.group()
+        year, month, day = int(code[6:10]), int(code[10:12]), int(code[12:14])
+        return mask_resident_id(code) if 1900 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31 else code
+
+    return RESIDENT_ID_PATTERN.sub(masked, text) if len(text) >= 18 else text
+
+
+def _shown(text: str, limit: int) -> str:
+    """``text`` for a reason: at most ``limit`` characters (then "…"), resident IDs masked (a reason
+    is stored in clear, where a rejected row's personal values are encrypted)."""
+    # Masked before it is cut, on a little more than is kept: no ID is cut to a run too short to mask.
+    shown = _mask_ids(text[:limit + 20])
+    return shown[:limit] + "…" if len(text) > limit else shown
+
+
+def _quoted(values: Iterable[str], total: int = 240, each: int = 60) -> str:
+    """``“a”、“b”`` for a reason, about ``total`` characters at most (then ``等 N 个``)."""
+    values = list(values)
+    parts: list[str] = []
+    length = 0
+    for value in values:
+        if parts and length > total:
+            return "、".join(parts) + f" 等 {len(values)} 个"
+        part = f"“{_shown(value, each)}”"
+        parts.append(part)
+        length += len(part) + 1
+    return "、".join(parts)
+
+
+#: The CSV reader is given this as one more line after the file's last: outside quotes it is a
+#: row of its own (the end), inside a quote left open it ends the value (the quote never closed).
+_END_OF_FILE = "\ufdd0pubcredit:end-of-file\ufdd1"
+_QUOTE_ADVICE = "请补上或删去该处的英文双引号（值中的双引号应写作两个：\"\"）后重新上传"
+
+
 def _csv_rows(text: IO[str], filename: str, encoding: str) -> tuple[list[str], Iterator[Row]]:
     lines = _lines(text)
     first_line = next(lines, "")
@@ -233,11 +290,33 @@ def _csv_rows(text: IO[str], filename: str, encoding: str) -> tuple[list[str], I
             if line is None:
                 raise _LineTooLong
             yield line
+        yield _END_OF_FILE
 
     reader = csv.reader(checked_lines(), delimiter=delimiter)
+    one_column = width == 1
+    separator = "英文逗号" if delimiter == "," else "制表符"
+
+    def spanning(cells: list[str], number: int, first: int, last: int) -> None:
+        """A row read from more than one line (from file line ``first`` to ``last``): some quoted
+        value holds line breaks. Legitimate (a multi-line remark), unless the quote was never
+        closed (the value runs to the end of the file), or the value holds lines that look like
+        whole rows (as many separators as the header has): a stray opening quote swallowed the
+        rows after it, which would vanish without a trace and shift every later row number."""
+        for i, cell in enumerate(cells):
+            if "\n" not in cell and "\r" not in cell and not cell.endswith(_END_OF_FILE):
+                continue
+            where = f"第 {number} 条数据（文件第 {first} 行）{header[i] if i < width else f'第 {i + 1} 列'} 列"
+            if cell.endswith(_END_OF_FILE):
+                raise _bad(f"{where}的引号没有闭合：该值以英文双引号开头，其后直到文件末尾的内容都被当作这一个值读入；"
+                           f"{_QUOTE_ADVICE}")
+            if not one_column and any(line.count(delimiter) >= width - 1 for line in cell.splitlines()[1:]):
+                raise _bad(f"{where}的引号没有闭合：该值以英文双引号开头，其后直到文件第 {last} 行的内容"
+                           f"（其中有看似完整的数据行）都被当作这一个值读入；{_QUOTE_ADVICE}")
+            if len(cell) > MAX_LINE_CHARS:  # only a value spanning lines can be longer than a line
+                raise _bad(f"{where}的值超过 {MAX_LINE_CHARS:,} 个字符（一个值不应有这么长）")
 
     def rows() -> Iterator[Row]:
-        number = 0
+        number = read = 0  # data rows (blank ones too), lines the csv reader has taken
         while True:
             try:
                 cells = next(reader)
@@ -246,22 +325,83 @@ def _csv_rows(text: IO[str], filename: str, encoding: str) -> tuple[list[str], I
             except UnicodeDecodeError as exc:
                 raise _bad(f"第 {number + 1} 条数据附近无法按 {encoding.upper()} 解码（{exc.reason}）") from exc
             except csv.Error as exc:
+                if "field larger than field limit" in str(exc):
+                    raise _bad(f"第 {number + 1} 条数据（文件第 {read + 2} 行）有一个值超过 "
+                               f"{csv.field_size_limit():,} 个字符（多为某个值以英文双引号开头而引号没有闭合，"
+                               "其后的内容都被读进了这个值）") from exc
                 raise _bad(f"第 {number + 1} 条数据 CSV 格式错误：{exc}") from exc
             except _LineTooLong:
                 raise _bad(f"第 {number + 1} 条数据附近有一行{_too_long()}") from None
             number += 1
-            if not cells or _blank_strings(cells):
-                continue
-            if len(cells) > width:
-                extra = cells[width:]
-                if not _blank_strings(extra):
-                    yield number, {ROW_PROBLEM: f"该行有 {len(cells)} 列，表头只有 {width} 列"}
+            before, read = read, reader.line_num
+            if read - before != 1:  # a value spans lines (or a quote left open took the end of file)
+                spanning(cells, number, before + 2, read + 1)  # file line 1 is the header
+            if len(cells) != width:
+                if not cells or _blank_strings(cells):
                     continue
-            elif len(cells) < width:
-                cells += [""] * (width - len(cells))
+                if len(cells) > width:
+                    extra = cells[width:]
+                    if not _blank_strings(extra):
+                        span = f"第 {width + 1} 列" if len(extra) == 1 else f"第 {width + 1}–{len(cells)} 列"
+                        # Kept as sent, but for resident IDs: after the shift the reader cannot tell
+                        # which column holds one, and only the personal columns are stored encrypted.
+                        kept = {name: _mask_ids(cell) for name, cell in zip(header, cells, strict=False)}
+                        yield number, {**kept, ROW_PROBLEM: (
+                            f"该行有 {len(cells)} 列，表头只有 {width} 列；多出的{span}：{_quoted(extra)}"
+                            f"（多为某个值中含有{separator}却没有加英文双引号）")}
+                        continue
+                elif cells == [_END_OF_FILE]:
+                    return
+                else:
+                    cells += [""] * (width - len(cells))
+            elif _blank_strings(cells):
+                continue
+            elif one_column and cells[0] == _END_OF_FILE:
+                return
             yield number, dict(zip(header, cells, strict=False))
 
     return header, rows()
+
+
+def _too_many_digits(line: str) -> str:
+    """Why ``line`` (JSON that Python refused with "Exceeds the limit (4300 digits) for integer
+    string conversion") cannot be read: ``BZ：数字有 5,000 位……``, naming the top-level key
+    whose value holds the number when there is one. The line is read again with its integers
+    kept as text, so the key is the one the parser found, not a guess."""
+    limit = sys.get_int_max_str_digits()
+    marker = object()
+    digits = 0
+
+    def number(text: str) -> object:
+        nonlocal digits
+        if len(text) - text.startswith("-") > limit:
+            digits = digits or len(text) - text.startswith("-")
+            return marker
+        return 0
+
+    def holds(value: object) -> bool:
+        if isinstance(value, list):
+            return any(holds(v) for v in value)
+        if isinstance(value, dict):
+            return any(holds(v) for v in value.values())
+        return value is marker
+
+    key = None
+    try:
+        item = json.loads(line, parse_int=number)
+        if isinstance(item, dict):
+            key = next((k for k, v in item.items() if holds(v)), None)
+    except (ValueError, RecursionError):
+        pass
+    if not digits:
+        return f"含有超过 {limit:,} 位的数字，无法读取"
+    where = f"{_shown(key, 100)}：" if key is not None else ""
+    return f"{where}数字有 {digits:,} 位，超过可读取的 {limit:,} 位（很长的编号请写成字符串）"
+
+
+def _line_text(line: str) -> str:
+    """A rejected line's text for its reason: the rejected-rows file has no other place for it."""
+    return f"；该行内容：{_shown(line.strip(), 200)}"
 
 
 def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
@@ -276,22 +416,25 @@ def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
         try:
             item = loads_json(line)
         except json.JSONDecodeError as exc:
-            problem, at_first = f"{exc.msg}（第 {exc.colno} 列）", f" {exc.msg}"
+            problem, at_first = f"不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）", f" {exc.msg}"
         except NotFiniteNumber:
-            problem = at_first = JSON_NOT_FINITE
+            problem, at_first = f"不是有效的 JSON：{JSON_NOT_FINITE}", JSON_NOT_FINITE
         except RecursionError:  # brackets nested deeper than the parser goes
-            problem = at_first = JSON_TOO_DEEP
+            problem, at_first = f"不是有效的 JSON：{JSON_TOO_DEEP}", JSON_TOO_DEEP
+        except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+            problem = _too_many_digits(line)
+            at_first = f" {problem}"
         else:
             problem = at_first = ""
         if problem:  # the first line decides whether this is JSON Lines at all; later ones are rows
             if number == 1:
                 raise _bad(f"不是有效的 JSON Lines 文件：第 1 行{at_first}")
-            yield number, {ROW_PROBLEM: f"不是有效的 JSON：{problem}"}
+            yield number, {ROW_PROBLEM: problem + _line_text(line)}
             continue
         if not isinstance(item, dict):
             if number == 1:
                 raise _bad("不是有效的 JSON Lines 文件：每行应为一个 JSON 对象")
-            yield number, {ROW_PROBLEM: "该行应为一个 JSON 对象"}
+            yield number, {ROW_PROBLEM: "该行应为一个 JSON 对象" + _line_text(line)}
             continue
         if "\\ud" in line or "\\uD" in line:  # a \ud800 escape without its pair is not text
             found = unencodable_in(item)
@@ -309,9 +452,29 @@ def _cell(value: object) -> object:
     return value
 
 
-# What a damaged workbook raises from the ZIP or XML layers (xml's ParseError is a SyntaxError).
+# What a damaged workbook raises from the ZIP or XML layers (xml's ParseError is a SyntaxError;
+# zipfile raises RuntimeError for an encrypted part and NotImplementedError, a RuntimeError, for a
+# compression method it cannot unpack: ``_check_xlsx`` refuses both from the ZIP's directory first).
 _XLSX_ERRORS = (zipfile.BadZipFile, KeyError, OSError, IndexError, ValueError, TypeError, SyntaxError, EOFError,
-                AttributeError)
+                AttributeError, RuntimeError)
+
+#: The compression methods Python's zipfile unpacks (Excel itself writes only the first two).
+_ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+                         | ({zipfile.ZIP_BZIP2} if getattr(zipfile, "bz2", None) else set())
+                         | ({zipfile.ZIP_LZMA} if getattr(zipfile, "lzma", None) else set()))
+_ZIP_ENCRYPTED = 0x01 | 0x40  # general purpose flags: encrypted, strongly encrypted
+_ZIP_PATCHED = 0x20  # compressed patched data: zipfile cannot unpack it either
+
+
+def _unpackable(part: zipfile.ZipInfo) -> str:
+    """Why ``zipfile`` could not unpack ``part`` (empty if it can)."""
+    if part.flag_bits & _ZIP_ENCRYPTED:
+        return "已加密：请取消工作簿的密码保护，另存为 .xlsx 后上传"
+    if part.compress_type not in _ZIP_METHODS or part.flag_bits & _ZIP_PATCHED:
+        names: dict[int, str] = getattr(zipfile, "compressor_names", {})
+        method = names.get(part.compress_type, f"方法 {part.compress_type}")
+        return f"使用了无法解压的压缩方式（{method}）：请在 Excel 中另存为 .xlsx 后上传"
+    return ""
 
 
 def _check_xlsx(file: IO[bytes]) -> dict[str, int]:
@@ -324,6 +487,9 @@ def _check_xlsx(file: IO[bytes]) -> dict[str, int]:
     try:
         with zipfile.ZipFile(file) as archive:
             parts = archive.infolist()
+            for part in parts:  # every part, the ones the Excel reader opens and this scan does not too
+                if why := _unpackable(part):
+                    raise _bad(f"不是有效的 Excel 工作簿（.xlsx）：部件 {part.filename[:100]} {why}")
             if sum(p.file_size for p in parts) > XLSX_MAX_UNPACKED:
                 raise _bad(f"Excel 工作簿解压后超过 {XLSX_MAX_UNPACKED // 1024**3} GB：请改用 CSV 上传")
             for part in parts:
@@ -341,7 +507,8 @@ def _check_xlsx(file: IO[bytes]) -> dict[str, int]:
                     with archive.open(part) as stream:
                         widths[part.filename] = _sheet_width(stream)
             return widths
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, zlib.error,
+            RuntimeError) as exc:
         raise _bad(f"不是有效的 Excel 工作簿（.xlsx）：{exc.__class__.__name__}") from exc
     finally:
         file.seek(0)
@@ -445,9 +612,78 @@ def _openpyxl_reads_sizes_before_cells() -> None:
         ReadOnlyWorksheet._get_size = _sheet_size_before_cells
 
 
+#: Why a cell holding a formula but no saved result is refused (openpyxl, and some other tools,
+#: write formulas without computing them; read as values, such a cell is empty).
+UNCALCULATED_FORMULA = "该单元格是公式，但文件中没有保存计算结果，请在 Excel 中重新计算并保存，或填入数值"
+_SheetRow = tuple[int, list[object], list[tuple[int, str]]]
+
+
+@functools.cache
+def _formula_noting_parser() -> type:
+    """openpyxl's worksheet parser, also noting each row's cells that hold a formula but no saved
+    result (``parser.uncalculated``: column number and formula text).
+
+    The workbook is read as values (``data_only``), where such a cell is just empty: a value the
+    department typed as a formula would vanish, or a required field be said to be missing. The
+    parser already holds each row's XML elements; a row is searched for a formula element (in C),
+    and only a row that has one is looked at cell by cell. A formula's result is saved in ``<v>``;
+    an empty ``<v>`` is a saved empty text only for a text result (``t="str"``)."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class FormulaNotingParser(WorkSheetParser):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.uncalculated: list[tuple[int, str]] = []
+
+        def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+            number, cells = super().parse_row(row)
+            if next(row.iter(FORMULA_TAG), None) is not None:
+                for element, cell in zip(row, cells, strict=False):
+                    if cell["value"] is None and (formula := element.find(FORMULA_TAG)) is not None and (
+                            element.get("t") != "str" or element.find(VALUE_TAG) is None):
+                        self.uncalculated.append((cell["column"], formula.text or ""))
+            return number, cells
+
+    return FormulaNotingParser
+
+
+def _sheet_rows(sheet: Any, width: int | None) -> Iterator[_SheetRow]:
+    """The rows of a read-only openpyxl ``sheet``: ``(sheet row number, values of columns 1 to
+    ``width``, uncalculated formulas (column, text))``. Rows missing from the sheet's XML are not
+    produced (the caller counts by the sheet's row numbers).
+
+    What openpyxl's ``iter_rows(values_only=True)`` does, with ``_formula_noting_parser``, and
+    with the sheet's own row numbers, so that a cell can be named (``B4``) wherever the header is.
+    Unlike it, a row numbered at or before the one before it refuses the sheet (openpyxl dropped
+    it without a word), and rows beyond the sheet's declared ``<dimension>`` are read too."""
+    workbook = sheet.parent
+    with sheet._get_source() as src:
+        parser = _formula_noting_parser()(
+            src, sheet._shared_strings, data_only=True, epoch=workbook.epoch, date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats)
+        noted: list[tuple[int, str]] = parser.uncalculated
+        last = 0
+        for number, cells in parser.parse():
+            if number <= last:
+                raise _bad(f"Excel 工作表的第 {number} 行出现在第 {last} 行之后（行号重复或顺序颠倒），工作表已损坏")
+            last = number
+            size = width or max((c["column"] for c in cells), default=0)
+            values: list[object] = [None] * size
+            for cell in cells:
+                column = cell["column"]
+                if column <= size:
+                    values[column - 1] = cell["value"]
+            if noted:
+                yield number, values, noted[:]
+                noted.clear()
+            else:
+                yield number, values, []
+
+
 def _xlsx_source(file: IO[bytes], filename: str, digest: str, closer: Callable[[], None]) -> RowSource:
     try:
         from openpyxl import load_workbook
+        from openpyxl.utils import get_column_letter
         from openpyxl.utils.exceptions import InvalidFileException
     except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
         raise _bad("服务器未安装 Excel 读取组件（openpyxl），请改用 CSV") from exc
@@ -463,13 +699,19 @@ def _xlsx_source(file: IO[bytes], filename: str, digest: str, closer: Callable[[
         # The widest column actually used, not what the sheet declares (a forged dimension would
         # pad every row to it); openpyxl names the sheet's part without the leading slash.
         width = widths.get(str(getattr(sheet, "_worksheet_path", "")).lstrip("/"))
-        values = sheet.iter_rows(values_only=True, max_col=width or None)
-        header_cells: tuple[object, ...] = ()
-        for cells in values:
+        values = _sheet_rows(sheet, width or None)
+        header_cells: list[object] = []
+        header_row = 0
+        for header_row, cells, formulas in values:
+            if formulas:
+                column = formulas[0][0]
+                raise _bad(f"Excel 工作表表头第 {column} 列（单元格 {get_column_letter(column)}{header_row}）是公式，"
+                           "但文件中没有保存计算结果：请在 Excel 中重新计算并保存，或直接填入列名")
             if not _blank(cells):
                 header_cells = cells
                 break
     except InvalidInput:
+        workbook.close()
         closer()
         raise
     except (InvalidFileException, *_XLSX_ERRORS) as exc:
@@ -483,26 +725,33 @@ def _xlsx_source(file: IO[bytes], filename: str, digest: str, closer: Callable[[
     columns = len(header)
 
     def rows() -> Iterator[Row]:
-        number = 0
+        at = header_row  # the sheet row last read
         while True:
             try:
-                cells = next(values)
+                at, cells, formulas = next(values)
             except StopIteration:
                 return
             except _XLSX_ERRORS as exc:  # a part that is damaged further in than the header
-                raise _bad(f"Excel 工作表第 {number + 2} 行附近无法读取：{exc.__class__.__name__}") from exc
-            number += 1
-            if _blank(cells):
-                continue
-            if len(cells) > columns and not _blank(cells[columns:]):
-                yield number, {ROW_PROBLEM: f"该行第 {columns + 1} 列以后有内容，但表头只有 {columns} 列"}
-                continue
-            bad = next((i for i, c in enumerate(cells) if type(c) is float and not math.isfinite(c)), None)
-            if bad is not None:  # Excel has no such number; a hand-made sheet can hold "NaN" or "inf"
-                yield number, {ROW_PROBLEM: f"第 {bad + 1} 列的数值无效（NaN 或无穷大）"}
+                raise _bad(f"Excel 工作表第 {at + 1} 行附近无法读取：{exc.__class__.__name__}") from exc
+            if _blank(cells) and not formulas:
                 continue
             row = {name: _cell(cells[i]) if i < len(cells) else None for i, name in enumerate(header)}
-            yield number, row
+            problems: list[str] = []
+            if formulas:
+                problems.extend(f"{header[column - 1]}（单元格 {get_column_letter(column)}{at}）："
+                                f"{UNCALCULATED_FORMULA}" + (f"（公式：={_shown(text, 80)}）" if text else "")
+                                for column, text in formulas if column <= columns)
+            if len(cells) > columns and not _blank(cells[columns:]):
+                extra = [f"{get_column_letter(i + 1)}{at}：“{_shown(str(c), 60)}”"
+                         for i, c in enumerate(cells) if i >= columns and not _blank((c,))]
+                shown = "、".join(extra[:5]) + (f" 等 {len(extra)} 个单元格" if len(extra) > 5 else "")
+                problems.append(f"该行第 {columns + 1} 列以后有内容，但表头只有 {columns} 列（{shown}）")
+            bad = next((i for i, c in enumerate(cells) if type(c) is float and not math.isfinite(c)), None)
+            if bad is not None:  # Excel has no such number; a hand-made sheet can hold "NaN" or "inf"
+                problems.append(f"第 {bad + 1} 列的数值无效（NaN 或无穷大）")
+            if problems:
+                row[ROW_PROBLEM] = "；".join(problems)
+            yield at - header_row, row
 
     def close() -> None:
         workbook.close()
