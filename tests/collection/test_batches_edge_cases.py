@@ -267,3 +267,49 @@ def test_the_officer_pages_answer_a_refused_reader_with_an_error_page_not_a_500(
         response = client.get(path + query, headers=headers)
         assert response.status_code == status, (path, response.status_code)
         assert "portal/error.html" in [t.name for t in response.templates]
+
+
+# --- quality figures (Art. 51) from real batches --------------------------------------------------
+
+def test_missing_required_fields_are_counted_for_the_fields_left_empty_not_the_rows_first_error(
+        dept: Department) -> None:
+    from pubcredit.monitoring import queries as quality
+    from tests.collection.conftest import PENALTY_DEPT
+
+    batch = submit(dept, [
+        penalty_row(CF_WSH="", CF_SY=""),                          # two required fields empty
+        penalty_row(CF_XDR_SHXYM="91330106MA0AEH7Y1A", CF_SY=""),  # a wrong check character, CF_SY empty
+        penalty_row(CF_NR_FK="abc", CF_SY=""),                     # not a number, CF_SY empty
+    ])
+    assert batch.rejected == 3
+    missing = [(m.entry_code, m.field, m.count) for m in quality.department_quality(PENALTY_DEPT).missing_required]
+    assert missing == [(PENALTY, "CF_SY", 3), (PENALTY, "CF_WSH", 1)]
+
+
+def test_a_file_received_in_time_and_collected_after_midnight_is_not_a_late_decision(
+        dept: Department, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from pubcredit.monitoring import queries as quality
+    from tests.collection.conftest import PENALTY_DEPT
+    from tests.factories.tasks import run_worker
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    settings.PUBCREDIT_SPOOL_DIR = tmp_path / "spool"
+    issued = tokens.create_department_token(dept, name="late", actor="test")
+    # Decided Mon 2026-11-16: the 7th working day after it is Wed 2026-11-25.
+    path = write_csv(tmp_path / "p.csv", [penalty_row(CF_JDRQ="2026-11-16", CF_YXQ="2027-11-16")])
+    response = Client().post(f"/api/v1/catalog/{PENALTY}/batches",
+                             {"file": SimpleUploadedFile("p.csv", path.read_bytes(), content_type="text/csv")},
+                             headers={"Authorization": f"Bearer {issued.secret}"})
+    assert response.status_code == 202, response.content
+    Batch.objects.filter(pk=response.json()["id"]).update(created_at=datetime(2026, 11, 25, 23, 50, tzinfo=shanghai))
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 11, 26, 0, 5, tzinfo=shanghai))
+    run_worker()  # collected five minutes after midnight
+    monkeypatch.undo()
+    assert timezone.localtime(Record.objects.get(batch_id=response.json()["id"]).collected_at).day == 26
+    entry = {e.entry_code: e for e in quality.department_quality(PENALTY_DEPT, today=date(2026, 11, 26)).entries}
+    assert (entry[PENALTY].lag_checked, entry[PENALTY].late_records) == (1, 0)

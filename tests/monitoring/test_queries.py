@@ -275,3 +275,20 @@ def test_the_period_s_records_can_be_found_by_the_collection_time_index() -> Non
         cursor.execute(f"EXPLAIN {counts[0]}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "record_collected_brin" in plan, plan
+
+
+def test_a_failed_or_unfinished_batch_does_not_count_towards_rows_received() -> None:
+    from tests.factories.catalog import DepartmentFactory, PublishedVersionFactory
+    from tests.monitoring.helpers import at, batch, reject
+
+    department = DepartmentFactory(code="rate-dept", name="比率局")
+    version = PublishedVersionFactory(entry__code="R-CF", entry__department=department, frequency="daily",
+                                      published_at=at(date(2025, 1, 2)))
+    done = batch(version, at(date(2026, 11, 20)), rows=100, rejected=50)
+    reject(done, "CF_WSH", "CF_WSH（行政处罚决定书文号）：必填项，不能为空", 50)
+    batch(version, at(date(2026, 11, 21)), rows=400_000, rejected=0, status="failed")  # read that far, kept none
+    batch(version, at(date(2026, 11, 22)), rows=5_000, rejected=0, status="processing")
+    q = queries.department_quality("rate-dept", today=date(2026, 11, 26), period_days=365)
+    assert (q.rows_received, q.rows_rejected, q.rejection_rate) == (100, 50, 0.5)
+    assert q.batches == 3
+    assert [(m.field, m.count) for m in q.missing_required] == [("CF_WSH", 50)]

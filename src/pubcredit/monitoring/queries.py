@@ -16,9 +16,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
+from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -42,7 +41,6 @@ DEPARTMENT_CODE_RE = re.compile(r"[-a-zA-Z0-9_]{1,40}")
 #: usable, or was an empty "nothing new" batch. A batch whose every row was rejected does not
 #: keep an entry on time: the department has not yet delivered what it owes.
 _COUNTS_AS_SUBMISSION = Q(status=BatchStatus.COMPLETED) & (Q(row_count=0) | Q(rejected__lt=F("row_count")))
-_MISSING_REQUIRED = reduce(or_, (Q(reason__contains=m) for m in rules.MISSING_REQUIRED_MARKERS))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,13 +220,16 @@ _NO_BATCHES = _Batches()
 def _batch_totals(start: dt.datetime, end: dt.datetime, **filters: object) -> dict[tuple[int, int], _Batches]:
     """:class:`_Batches` per (department id, entry id), in one grouped query."""
     in_period = Q(created_at__gte=start, created_at__lt=end)
+    # Rows count once a batch is completed: a failed file keeps nothing (its row_count says how far
+    # it was read), and one still processing has not been judged yet; either would lower the rate.
+    judged = in_period & Q(status=BatchStatus.COMPLETED)
     rows = (Batch.objects.filter(created_at__lt=end, **filters)
             .values_list("department_id", "entry_id")
             .annotate(
                 last=Max("created_at", filter=_COUNTS_AS_SUBMISSION),
                 batches=Count("id", filter=in_period),
-                received=Coalesce(Sum("row_count", filter=in_period), 0),
-                rejected=Coalesce(Sum("rejected", filter=in_period), 0),
+                received=Coalesce(Sum("row_count", filter=judged), 0),
+                rejected=Coalesce(Sum("rejected", filter=judged), 0),
             )
             .order_by())
     return {(dept, entry): _Batches(last, n, received, rejected) for dept, entry, last, n, received, rejected in rows}
@@ -268,6 +269,32 @@ def _labels(versions: Iterable[CatalogVersion]) -> dict[tuple[int, str], str]:
     return out
 
 
+def _missing_required(department_id: int, start: dt.datetime, end: dt.datetime) -> list[tuple[int, str, str, int]]:
+    """(entry id, entry code, field, rows) for each required field left empty in rejected rows of the
+    department's batches of the period. A rejected row keeps every problem it had, joined by "；"
+    in its reason (its ``field`` is only the first one's), so the fields are read from the reason:
+    each ``FIELD（label）：必填项…`` or ``…：当 … 时必填`` part (``rules.MISSING_REQUIRED_RE``) counts
+    once for its own field — not the row's first field, and never a field that was filled in but
+    invalid."""
+    sql = f"""
+        SELECT b.entry_id, e.code, f.field, count(*)
+        FROM {BatchRejection._meta.db_table} r
+        JOIN {Batch._meta.db_table} b ON b.id = r.batch_id
+        JOIN catalog_catalogentry e ON e.id = b.entry_id
+        CROSS JOIN LATERAL (
+            SELECT m[1] AS field FROM regexp_matches(r.reason, %s, 'g') AS m
+            UNION ALL  -- a reason not in the validator's words (older rows): its marker and row field
+            SELECT r.field WHERE r.reason !~ %s AND r.reason ~ %s
+        ) AS f
+        WHERE b.department_id = %s AND b.created_at >= %s AND b.created_at < %s
+        GROUP BY b.entry_id, e.code, f.field
+        ORDER BY count(*) DESC, e.code, f.field"""
+    with connection.cursor() as cur:
+        cur.execute(sql, [rules.MISSING_REQUIRED_RE, rules.VALIDATOR_REASON_RE,
+                          "|".join(rules.MISSING_REQUIRED_MARKERS), department_id, start, end])
+        return [(int(a), str(b), str(c), int(d)) for a, b, c, d in cur.fetchall()]
+
+
 # ---------------------------------------------------------------------------------------------
 # Reads
 
@@ -299,13 +326,16 @@ def department_quality(department_code: str, *, today: dt.date | None = None,
                          .annotate(n=Count("id")).order_by().values_list("entry_id", "n"))
 
     # Lags: first versions only (a correction is not a late submission of the decision), grouped
-    # by (entry, decision day, local collection day) so Python sees date pairs, not records.
+    # by (entry, decision day, local day the platform received the batch) so Python sees date
+    # pairs, not records. Received, not collected: a file kept at 23:50 and collected by a task
+    # worker after midnight (a queue, a restarted worker) was submitted on time.
     limits = {v.entry_id: v.submission_lag_workdays for v in versions if v.submission_lag_workdays is not None}
     pairs: dict[int, list[tuple[dt.date, dt.date, int]]] = defaultdict(list)
     if limits:
         grouped = (Record.objects.filter(**in_period, version=1, entry_id__in=list(limits),
                                          decision_date__isnull=False)
-                   .annotate(collected_on=TruncDate("collected_at", tzinfo=timezone.get_default_timezone()))
+                   .annotate(collected_on=TruncDate(Coalesce("batch__created_at", "collected_at"),
+                                                    tzinfo=timezone.get_default_timezone()))
                    .values("entry_id", "decision_date", "collected_on")
                    .annotate(n=Count("id")).order_by())
         for row in grouped:
@@ -350,11 +380,8 @@ def department_quality(department_code: str, *, today: dt.date | None = None,
         .order_by("-n", "field", "reason")[:TOP_REASONS]
     ]
     missing = [
-        MissingField(entry_code=r["batch__entry__code"], field=r["field"],
-                     label=labels.get((r["batch__entry_id"], r["field"]), r["field"]), count=r["n"])
-        for r in rejections.filter(_MISSING_REQUIRED)
-        .values("batch__entry_id", "batch__entry__code", "field").annotate(n=Count("id"))
-        .order_by("-n", "batch__entry__code", "field")
+        MissingField(entry_code=code, field=name, label=labels.get((entry_id, name), name), count=n)
+        for entry_id, code, name, n in _missing_required(department.pk, start, end)
     ]
 
     return DepartmentQuality(

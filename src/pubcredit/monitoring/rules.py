@@ -35,6 +35,12 @@ DOUBLE_PUBLICITY_LAG_WORKDAYS = 7
 #: The row validator phrases such reasons with 「必填」 (e.g. 「必填字段，不能为空」); the other
 #: markers catch the usual variants 「不能为空」/「未填写」. Matched as substrings.
 MISSING_REQUIRED_MARKERS = ("必填", "为空", "未填")
+#: One "required field left empty" problem in a rejected row's reason (PostgreSQL regex), as the
+#: collection validator words it: ``CF_SY（违法事实）：必填项，不能为空`` or ``CF_NR_FK（罚款金额（万元））：当
+#: CF_CFLB（处罚类别） 为“02”时必填``; the first group is the field. A row's problems are joined by "；".
+MISSING_REQUIRED_RE = r"(?:^|；)([A-Za-z0-9_]+)（[^：；]*）：(?:必填项|当[^；]*时必填)"
+#: A reason in the validator's words (``FIELD（label）：…``); others fall back to the markers above.
+VALIDATOR_REASON_RE = r"^[A-Za-z0-9_]+（[^：；]*）："
 
 
 class Frequency(enum.StrEnum):
