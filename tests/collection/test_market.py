@@ -462,3 +462,17 @@ def test_shared_text_the_database_cannot_store_is_a_400_naming_the_field(db: Non
     assert res.json()["field"] == field
     assert words in res.json()["message"]
     assert _market_records() == 0
+
+
+def test_a_shared_record_is_marked_as_market_information_on_every_channel(db: None) -> None:
+    from pubcredit.reports.rules import MARKET_MARK
+
+    company, agency = f.org(name="杭州标记主体有限公司"), f.org(name="杭州标记征信有限公司")
+    _authorize(company, agency)
+    bearer = _agency_token(agency)
+    assert _post(_body(company), bearer).status_code == 201
+    seen = Client().get(f"/api/v1/subjects/{company.uscc}", headers=bearer).json()
+    assert [r["marks"] for r in seen["basic"]] == [[MARKET_MARK]]
+    report = Client().get(f"/api/v1/subjects/{company.uscc}/report", headers=bearer).json()["content"]
+    items = [it for section in report["sections"] for it in section["items"] if it["source"] == "market"]
+    assert [it["marks"] for it in items] == [[MARKET_MARK]]

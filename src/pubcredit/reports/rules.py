@@ -192,6 +192,11 @@ COMMITMENT_ENTRY_PREFIXES: Final = ("commitment-",)
 
 SELF_DECLARED_SOURCE: Final = "self_declared"
 SELF_DECLARED_MARK: Final = "自主申报"
+#: Art. 15-17: market credit information a credit agency shared (with the subject's authorisation):
+#: never presented as public credit information; the agency is named in the record's fields.
+MARKET_SOURCE: Final = "market"
+MARKET_MARK: Final = "市场信用信息（信用服务机构共享）"
+_SOURCE_MARKS: Final = {SELF_DECLARED_SOURCE: SELF_DECLARED_MARK, MARKET_SOURCE: MARKET_MARK}
 OBJECTION_MARK: Final = "异议处理中"
 
 
@@ -241,14 +246,16 @@ class Item:
 
 def marks_of(*, source: str, record_id: int | None, marks: Mapping[int, Iterable[str]],
              present: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """The marks of one item: those it has, 自主申报 for a self-declared record, and what ``marks`` (by
-    record id, from the objection/repair hooks) adds, e.g. 异议处理中. De-duplicated, order kept."""
+    """The marks of one item: those it has, 自主申报 for a self-declared record, 市场信用信息（信用服务机构共享）
+    for a record a credit agency shared, and what ``marks`` (by record id, from the objection/repair
+    hooks) adds, e.g. 异议处理中. De-duplicated, order kept."""
     extra = marks.get(record_id) if record_id is not None else None
-    if not present and not extra and source != SELF_DECLARED_SOURCE:
+    by_source = _SOURCE_MARKS.get(source)
+    if not present and not extra and by_source is None:
         return ()  # most items carry no mark
     found = list(present)
-    if source == SELF_DECLARED_SOURCE:
-        found.append(SELF_DECLARED_MARK)
+    if by_source is not None:
+        found.append(by_source)
     found.extend(extra or ())
     return tuple(dict.fromkeys(found))
 
