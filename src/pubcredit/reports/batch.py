@@ -32,6 +32,7 @@ import gc
 import io
 import json
 import math
+import unicodedata
 import uuid
 import zlib
 from collections.abc import Iterator, Sequence
@@ -56,6 +57,10 @@ from pubcredit.textinput import JSON_TOO_DEEP, loads_json, storable
 
 #: Art. 40 batch queries: at most this many codes in one request.
 MAX_CODES: Final = 100_000
+#: …and at most this many lines, blank ones included: every line is kept (answers name the line of
+#: the file) and each part reads the whole list, so a code and 16 MB of blank lines (16 million lines,
+#: 1,678 parts) took the workers over 20 minutes.
+MAX_LINES: Final = 2 * MAX_CODES
 #: A request body larger than this is refused before it is read (100 000 codes take about 2 MB).
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 #: Lines per task: parts of one job run in parallel on as many workers as there are.
@@ -156,12 +161,28 @@ def _decode(body: bytes) -> str:
             raise InvalidInput("文件编码应为 UTF-8 或 GB18030", field="codes") from exc
 
 
+def _first_cell(line: str) -> str:
+    """A line's first comma-separated cell. Each line is read on its own: a quote cannot run on over
+    the following lines (which swallowed their codes and shifted every later line number), and a
+    line CSV cannot read (an unclosed quote, a cell over the csv module's limit) is taken whole — its
+    code is then answered as invalid, on its own line."""
+    if '"' not in line:
+        return line.split(",", 1)[0]
+    try:
+        row = next(csv.reader([line]), [])
+    except csv.Error:
+        return line
+    return row[0] if row else ""
+
+
 def _from_text(body: bytes) -> list[str | None]:
     lines = _decode(body).splitlines()
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"一次最多提交 {MAX_LINES} 行（含空行），本次为 {len(lines)} 行", field="codes")
     codes: list[str | None] = []
     header_seen = False
-    for row in csv.reader(lines):
-        cell = row[0].strip() if row else ""
+    for line in lines:
+        cell = _first_cell(line).strip()
         if not cell:
             codes.append(None)
         elif not header_seen and not any(ch.isdigit() for ch in cell) and not any(codes):
@@ -208,6 +229,8 @@ def submit_batch_query(request: Request, *, reader: Reader, today: date | None =
         raise InvalidInput("请至少提交一个代码", field="codes")
     if total > MAX_CODES:
         raise InvalidInput(f"一次最多查询 {MAX_CODES} 个代码，本次为 {total} 个", field="codes")
+    if len(request.codes) > MAX_LINES:
+        raise InvalidInput(f"一次最多提交 {MAX_LINES} 行（含空行），本次为 {len(request.codes)} 行", field="codes")
     subject_queries.common_visibility(reader, today=today or timezone.localdate())
     parts = math.ceil(len(request.codes) / PART_SIZE)
     job = BatchQuery.objects.create(reader=asdict(reader), format=request.format,
@@ -247,7 +270,9 @@ def _echo(raw: str) -> str:
 
 
 def _normal(code: str) -> str:
-    return code.strip().upper()  # as ``parse_code`` reads it: the same text is the same code, valid or not
+    """A code as the code checks read it (full-width characters folded, spaces stripped, upper case):
+    the same code typed two ways is one code, answered (and its read logged) once."""
+    return unicodedata.normalize("NFKC", code).strip().upper()
 
 
 def _first_lines(codes: Sequence[str | None]) -> dict[str, int]:
@@ -317,7 +342,9 @@ def run_part(job_id: int, part: int) -> None:
         stored = set(BatchQueryChunk.objects.filter(job_id=job_id, seq__gte=lo // CHUNK_SIZE,
                                                     seq__lt=math.ceil(hi / CHUNK_SIZE))
                      .values_list("seq", flat=True))
-        as_of = job.as_of or timezone.localdate()
+        # Judged on the day of the read, not the job's first day: an authorisation that expired
+        # meanwhile (a job over midnight, a queue, a part run again after a crash) no longer counts.
+        as_of = timezone.localdate()
         for start in range(lo, hi, CHUNK_SIZE):
             if start // CHUNK_SIZE not in stored:
                 with _cyclic_gc_paused():
@@ -477,9 +504,20 @@ def _csv_rows(line: dict[str, Any]) -> Iterator[list[Any]]:
         ]
 
 
+#: What a spreadsheet program takes for a formula at the start of a cell (CSV injection).
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading ``'``
+    (an organisation's name or a code as submitted can be ``=HYPERLINK(…)``)."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) else cell
+
+
 def csv_results(job: BatchQuery) -> Iterator[bytes]:
     """The results as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese): one row per
-    report item of a found subject (one row if none is visible), one row per other line."""
+    report item of a found subject (one row if none is visible), one row per other line. A cell
+    that a spreadsheet would run as a formula is written with a leading ``'`` (``_inert``)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
@@ -489,5 +527,6 @@ def csv_results(job: BatchQuery) -> Iterator[bytes]:
     for block in _chunks(job):
         buf.seek(0)
         buf.truncate()
-        writer.writerows(row for raw in block.splitlines() for row in _csv_rows(orjson.loads(raw)))
+        writer.writerows([_inert(cell) for cell in row]
+                         for raw in block.splitlines() for row in _csv_rows(orjson.loads(raw)))
         yield buf.getvalue().encode("utf-8")
