@@ -345,8 +345,17 @@ def test_revocation_by_the_source_department_only(dept: Department) -> None:
     submit(dept, [row])
     record = Record.objects.get(natural_key=row["CF_WSH"])
     other = catalog_queries.department_by_code("hz-mzj")
-    with pytest.raises(NotPermitted):
+    # Another department learns nothing about the record: by id it is "not found", as a missing one
+    # is; by key it is refused for the entry it does not provide, before any look-up.
+    with pytest.raises(NotFound) as by_id:
         services.revoke_record(record.pk, department=other, reason="错报", actor=ACTOR)
+    with pytest.raises(NotFound) as missing:
+        services.revoke_record(record.pk + 10_000, department=other, reason="错报", actor=ACTOR)
+    assert by_id.value.message == missing.value.message
+    for key in (row["CF_WSH"], "没有这个文号"):
+        with pytest.raises(NotPermitted, match="不由本部门提供"):
+            services.revoke_record(("penalty-scjg", key), department=other, reason="错报", actor=ACTOR)
+    assert Record.objects.get(pk=record.pk).status == RecordStatus.ACTIVE
     with pytest.raises(InvalidInput):
         services.revoke_record(record.pk, department=dept, reason="  ", actor=ACTOR)
     revoked = services.revoke_record(("penalty-scjg", {"CF_WSH": row["CF_WSH"]}), department=dept,

@@ -313,3 +313,67 @@ def test_a_file_received_in_time_and_collected_after_midnight_is_not_a_late_deci
     assert timezone.localtime(Record.objects.get(batch_id=response.json()["id"]).collected_at).day == 26
     entry = {e.entry_code: e for e in quality.department_quality(PENALTY_DEPT, today=date(2026, 11, 26)).entries}
     assert (entry[PENALTY].lag_checked, entry[PENALTY].late_records) == (1, 0)
+
+
+# --- the CLI and the API refuse bad arguments in one line ------------------------------------------
+
+def _ingest(*argv: str) -> Any:
+    import subprocess
+    import sys
+
+    from tests.collection.test_crash import _env
+
+    return subprocess.run([sys.executable, "-c", "import sys; from pubcredit import cli; sys.exit(cli.main())",  # noqa: S603
+                           "ingest", *argv], env=_env(), capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_ingest_checks_the_rejected_rows_path_before_collecting_anything(dept: Department, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "p.csv", [penalty_row(), penalty_row(CF_CFLB="99")])
+    for target, told in ((tmp_path, "是目录"), (tmp_path / "no" / "x.csv", "不存在")):
+        done = _ingest(str(path), "--entry", PENALTY, "--dept", dept.code, "--rejected-csv", str(target), "--quiet")
+        assert done.returncode == 2, done.stderr
+        assert "--rejected-csv" in done.stderr
+        assert told in done.stderr
+        assert "Traceback" not in done.stderr
+    assert not Batch.objects.exists()
+
+
+def test_ingest_refuses_arguments_that_are_not_utf_8_in_one_line(dept: Department, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "p.csv", [penalty_row()])
+    done = _ingest(str(path), "--entry", PENALTY, "--dept", "\udcb4\udca6", "--quiet")  # GBK bytes, as Python sees them
+    assert done.returncode == 2
+    assert "--dept" in done.stderr
+    assert "UTF-8" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not Batch.objects.exists()
+
+
+def test_only_the_submitting_department_downloads_rejected_rows_with_their_personal_data(dept: Department) -> None:
+    from pubcredit.access.models import Role, User
+    from tests.access.helpers import login_verified
+
+    batch = submit(dept, [person_penalty_row(f.resident_id(), CF_CFLB="99")])
+    issued = tokens.create_department_token(dept, name="own", actor="test")
+    own = Client().get(f"/api/v1/batches/{batch.pk}/rejected.csv", headers={"Authorization": f"Bearer {issued.secret}"})
+    assert own.status_code == 200
+    for role in (Role.OPERATOR, Role.AUDITOR):
+        user = User.objects.create_user(username=f"sup-{role}", password="x-Long-pass-1", role=role, is_staff=True)
+        client = Client()
+        login_verified(client, user)
+        assert client.get(f"/api/v1/batches/{batch.pk}").status_code == 200  # counts and reasons: yes
+        assert client.get(f"/api/v1/batches/{batch.pk}/rejected.csv").status_code == 404  # the rows: no
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("post", "/api/v1/catalog/%00/batches"), ("post", f"/api/v1/catalog/{PENALTY}/records/a%00b/revoke"),
+    ("post", "/api/v1/catalog/a%00b/records/ab/revoke"), ("get", "/api/v1/batches?entry_code=%00"),
+])
+def test_a_nul_in_the_path_or_query_is_a_4xx_not_a_500(dept: Department, method: str, path: str) -> None:
+    issued = tokens.create_department_token(dept, name="nul", actor="test")
+    client = Client()
+    call = client.post if method == "post" else client.get
+    kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {issued.secret}"}}
+    if method == "post":
+        kwargs.update(data={"rows": [penalty_row()], "reason": "撤销"}, content_type="application/json")
+    response = call(path, **kwargs)
+    assert 400 <= response.status_code < 500, (response.status_code, response.content[:200])

@@ -19,6 +19,8 @@ def published_version(entry_code: str) -> CatalogVersion:
     Collection validates submissions against it. Raises NotFound if the entry does not exist
     or has no published version.
     """
+    if "\x00" in entry_code:  # PostgreSQL cannot compare it; no code holds one
+        raise NotFound("目录条目不存在：编码含有空字符（U+0000）")
     version = (CatalogVersion.objects.select_related("entry", "entry__department")
                .filter(entry__code=entry_code, state=VersionState.PUBLISHED).first())
     if version is None:
@@ -35,7 +37,8 @@ def published_catalog() -> list[CatalogVersion]:
 
 def entry_by_code(code: str) -> CatalogEntry:
     """The catalog entry with this code, with its provider. Raises NotFound."""
-    entry = CatalogEntry.objects.select_related("department").filter(code=code).first()
+    entry = (CatalogEntry.objects.select_related("department").filter(code=code).first()
+             if "\x00" not in code else None)
     if entry is None:
         raise NotFound(f"目录条目 {code} 不存在")
     return entry

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +33,38 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from pubcredit.cli import env
+def _unreadable_argument(args: argparse.Namespace) -> str | None:
+    """The first argument that is not text (bytes of another encoding, e.g. a GBK file name from
+    Windows, reach Python as lone surrogates, which the database cannot store)."""
+    for name, value in (("FILE", str(args.file)), ("--entry", args.entry), ("--dept", args.dept),
+                        ("--actor", args.actor or ""),
+                        ("--rejected-csv", str(args.rejected_csv) if args.rejected_csv else "")):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return name
+    return None
 
+
+def _writable(path: Path) -> str | None:
+    """Why the rejected rows could not be written to ``path``, checked before anything is collected."""
+    if path.is_dir():
+        return f"{path} 是目录，请给出文件路径"
+    if not path.parent.is_dir():
+        return f"目录 {path.parent} 不存在"
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
+        return f"没有写入 {path} 的权限"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    from pubcredit.cli import env, fail
+
+    bad = _unreadable_argument(args)
+    if bad is not None:
+        return fail(f"{bad}：含有不是 UTF-8 编码的字符（例如 GBK 编码的文件名），请改名或改用 UTF-8 后重试")
+    if args.rejected_csv is not None and (why := _writable(args.rejected_csv)) is not None:
+        return fail(f"--rejected-csv：{why}")
     env.setup()
     from tqdm import tqdm
 
@@ -71,9 +102,15 @@ def run(args: argparse.Namespace) -> int:
         if batch.rejected > SHOWN_REJECTIONS:
             print(f"  … and {batch.rejected - SHOWN_REJECTIONS} more rejected rows")
         if args.rejected_csv is not None:
-            with args.rejected_csv.open("w", encoding="utf-8", newline="") as out:
-                for chunk in services.rejected_rows_csv(batch):
-                    out.write(chunk)
+            try:
+                with args.rejected_csv.open("w", encoding="utf-8", newline="") as out:
+                    for chunk in services.rejected_rows_csv(batch):
+                        out.write(chunk)
+            except OSError as exc:  # the batch is kept all the same: say so, in one line
+                print(f"pubcredit: batch #{batch.pk} is kept; its rejected rows could not be written to "
+                      f"{args.rejected_csv} ({exc.strerror or exc}): download them from the back-office "
+                      "or the API", file=sys.stderr)
+                return 1
             print(f"  rejected rows written to {args.rejected_csv}: fix them and resend only that file")
         print("  (row numbers count data rows: the first row below the header is row 1)")
     return 0

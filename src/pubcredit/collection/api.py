@@ -177,7 +177,7 @@ def _poll_hint(batch: Batch, response: HttpResponse) -> None:
             summary="下载退回行 / Rejected rows as CSV, to fix and resend")
 def rejected_csv(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
     reader = reader_for_request(request, channel="api")
-    batch = queries.batch_for(batch_id, reader=reader)
+    batch = queries.rejected_rows_of(batch_id, reader=reader)
     response = StreamingHttpResponse(services.rejected_rows_csv(batch), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-rejected.csv"'
     return response

@@ -13,7 +13,7 @@ from pubcredit import prepared
 from pubcredit.access.readers import Reader
 from pubcredit.codes import mask_resident_id
 from pubcredit.collection.models import Batch, BatchRejection, Record, RecordStatus
-from pubcredit.errors import NotFound
+from pubcredit.errors import InvalidInput, NotFound
 
 CLASS_ORDER = ("basic", "adverse", "trustworthy")
 
@@ -187,6 +187,17 @@ def batch_for(batch_id: int, *, reader: Reader) -> Batch:
     return batch
 
 
+def rejected_rows_of(batch_id: int, *, reader: Reader) -> Batch:
+    """The batch whose rejected rows ``reader`` may download: only the submitting department's
+    (the file holds the rows as sent, personal values decrypted: docs/collection.md). A supervisor
+    sees a batch's counts and reasons (``batch_for``), not this file. NotFound otherwise, as for a
+    batch of another department."""
+    batch = batch_for(batch_id, reader=reader)
+    if batch.department_id != reader.department_id:
+        raise NotFound(f"未找到报送批次 #{batch_id}")
+    return batch
+
+
 def batches_of_department(department_id: int) -> QuerySet[Batch]:
     return Batch.objects.filter(department_id=department_id).select_related("entry").order_by("-created_at", "-id")
 
@@ -197,6 +208,8 @@ def batch_page(department_id: int, *, limit: int, before_id: int | None = None, 
 
     Returns the page and the ``before_id`` of the next one (None when this page is the last).
     """
+    if "\x00" in entry_code or "\x00" in status:
+        raise InvalidInput("不能包含空字符（U+0000）", field="entry_code" if "\x00" in entry_code else "status")
     found = Batch.objects.filter(department_id=department_id).select_related("entry").order_by("-id")
     if before_id is not None:
         found = found.filter(id__lt=before_id)

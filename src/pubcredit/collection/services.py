@@ -807,12 +807,21 @@ def revoke_record(record: int | tuple[str, str | Mapping[str, Any]], *, departme
     ``record`` is a record id or ``(entry code, natural key)`` — the stored key, or the key
     fields' values as submitted. The record is kept, marked revoked with reason and time (never
     deleted); a later resend of the same key is refused. Raises InvalidInput (no reason),
-    NotFound, NotPermitted (another department's record), Conflict (not the active version).
+    NotFound (also for another department's record: whether it exists is not told), NotPermitted
+    (an entry the department does not provide), Conflict (not the active version).
     """
     who = _actor(actor)
     why = one_line(reason, field="reason")
     if not why:
         raise InvalidInput("撤销必须说明理由", field="reason")
+    if not isinstance(record, int):
+        if any("\x00" in str(part) for part in (record[0], record[1] if isinstance(record[1], str) else "")):
+            raise NotFound("未找到该信用记录", field="record")
+        # Only the provider of an entry has records under it to revoke: another department is told
+        # so before any look-up, so it cannot learn whether a decision number exists there.
+        provider = CatalogEntry.objects.filter(code=record[0]).values_list("department_id", flat=True).first()
+        if provider is not None and provider != department.pk:
+            raise NotPermitted(f"目录条目 {record[0]} 不由本部门提供，不能撤销其下的记录", field="department")
     # The entry's batch lock first (as _process takes it): a revocation waits for a batch of the
     # entry in flight, and a batch that starts meanwhile waits for it and then sees the key revoked.
     entry_id = (Record.objects.filter(pk=record).values_list("entry_id", flat=True).first()
@@ -828,10 +837,8 @@ def revoke_record(record: int | tuple[str, str | Mapping[str, Any]], *, departme
         if isinstance(key, Mapping):
             key = natural_key_of(catalog_queries.published_version(entry_code), key)
         found = (qs.filter(entry__code=entry_code, natural_key=key).order_by("-version").first())
-    if found is None:
+    if found is None or found.department_id != department.pk:  # another's record: as if there were none
         raise NotFound("未找到该信用记录", field="record")
-    if found.department_id != department.pk:
-        raise NotPermitted("只有报送该记录的部门可以撤销", field="department")
     if found.status == RecordStatus.REVOKED:
         raise Conflict(f"该记录已于 {timezone.localtime(found.status_changed_at):%Y-%m-%d} 撤销"
                        if found.status_changed_at else "该记录已撤销", field="record")
