@@ -58,3 +58,38 @@ def test_a_revoked_agency_token_is_refused_on_the_next_request() -> None:
 def test_unknown_or_malformed_secrets_are_refused(secret: str) -> None:
     with pytest.raises(NotPermitted):
         tokens.authenticate(secret)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_waits_for_work_holding_the_token() -> None:
+    """``hold_unrevoked``: work begun under a valid token (a batch query's chunk) finishes before a
+    revocation can commit; once it has committed, the token is no longer held valid."""
+    import threading
+
+    from django.db import OperationalError, transaction
+    from django.db import connection as db
+
+    issued = tokens.create_agency_token(f.org(), name="t", actor="test")
+    outcome: list[str] = []
+
+    def revoke() -> None:
+        try:
+            with transaction.atomic():
+                with db.cursor() as cur:
+                    cur.execute("SET LOCAL lock_timeout = '300ms'")
+                tokens.revoke_token(issued.token, actor="operator")
+            outcome.append("revoked")
+        except OperationalError:
+            outcome.append("waited")
+        finally:
+            db.close()
+
+    with transaction.atomic():
+        assert tokens.hold_unrevoked(issued.token.pk)
+        thread = threading.Thread(target=revoke)
+        thread.start()
+        thread.join()
+    assert outcome == ["waited"]
+    revoke()
+    assert outcome == ["waited", "revoked"]
+    assert not tokens.hold_unrevoked(issued.token.pk)

@@ -7,19 +7,22 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from pubcredit.access import services as access_services
-from pubcredit.access.models import Authorization, QueryLog
+from pubcredit.access import tokens
+from pubcredit.access.models import ApiToken, Authorization, QueryLog
+from pubcredit.audit.models import AuditEntry
 from pubcredit.reports import batch
-from pubcredit.reports.models import BatchQuery
+from pubcredit.reports.models import BatchQuery, BatchQueryChunk
 from tests.factories import collection as rf
 from tests.factories import subjects as f
 from tests.factories.tasks import run_worker
 from tests.reports.conftest import Company
-from tests.reports.test_batch_queries import agency_token, jsonl, post, results
+from tests.reports.test_batch_queries import agency_token, jsonl, post, results, status_of
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +123,46 @@ def test_no_csv_cell_starts_like_a_spreadsheet_formula(company: Company) -> None
                                                                      "'@SUM(1)"}
     # The JSON lines carry every value as it is.
     assert jsonl(response.json()["id"], headers)[0]["subject"]["name"] == evil.name
+
+
+def _authorised(company: Company, name: str) -> Any:
+    other = f.org(name=name)
+    today = timezone.localdate()
+    rf.record(other, company.versions["donation"], decision=today - timedelta(days=5))
+    access_services.grant_authorization(subject=other, grantee=company.bank, purpose="授信审查",
+                                        valid_from=today, valid_until=today + timedelta(days=30), actor="test")
+    return other
+
+
+def test_a_job_stops_reading_once_its_token_is_revoked(company: Company, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "PART_SIZE", 1)
+    monkeypatch.setattr(batch, "CHUNK_SIZE", 1)
+    first, second = _authorised(company, "杭州吊销前有限公司"), _authorised(company, "杭州吊销后有限公司")
+    headers = agency_token(company.bank)
+    response = post(headers, [first.uscc or "", second.uscc or ""])
+    job = BatchQuery.objects.get()
+    batch.run_part(job.pk, 0)
+    assert QueryLog.objects.filter(subject=first).count() == 1  # read under the valid token
+    tokens.revoke_token(ApiToken.objects.get(pk=job.token_id), actor="operator")
+    batch.run_part(job.pk, 1)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.found) == ("failed", 1, 1)
+    assert "令牌已吊销" in job.error and "已处理 1 个代码" in job.error
+    assert not QueryLog.objects.filter(subject=second).exists()  # nothing read after the revocation
+    assert AuditEntry.objects.filter(event="reports:batch_query:stopped", object_id=response.json()["id"]).exists()
+    # Another token of the agency sees why; the job has no results to download.
+    shown = status_of(response.json()["id"], agency_token(company.bank)).json()
+    assert (shown["status"], shown["results"], shown["error"]) == ("failed", None, job.error)
+
+
+def test_a_job_whose_token_is_revoked_before_it_starts_reads_nothing(company: Company) -> None:
+    other = _authorised(company, "杭州未开始有限公司")
+    response = post(agency_token(company.bank), [other.uscc or "", company.subject.uscc or ""])
+    assert response.status_code == 202, response.content
+    job = BatchQuery.objects.get()
+    tokens.revoke_token(ApiToken.objects.get(pk=job.token_id), actor="operator")
+    run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("failed", 0)
+    assert not QueryLog.objects.filter(subject=other).exists()
+    assert not BatchQueryChunk.objects.filter(job=job).exists()

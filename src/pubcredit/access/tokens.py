@@ -72,6 +72,18 @@ def revoke_token(token: ApiToken, *, actor: str) -> ApiToken:
     return token
 
 
+def hold_unrevoked(token_id: int) -> bool:
+    """Whether the token is still unrevoked; if so, a revocation (``revoke_token``) waits until the
+    caller's transaction ends. For work done later in a token's name (batch queries): a read that
+    began under a valid token finishes, and none begins after its revocation has committed."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT revoked_at IS NULL FROM access_apitoken WHERE id = %s FOR SHARE", [token_id])
+        row = cur.fetchone()
+    return bool(row and row[0])
+
+
 @dataclass(frozen=True)
 class TokenOwner:
     """Whom an authenticated token speaks for: a department (submitting, or reading for a matter) or an

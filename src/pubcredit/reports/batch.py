@@ -47,6 +47,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from pubcredit.access import tokens
 from pubcredit.access.readers import Reader
 from pubcredit.errors import Conflict, Gone, InvalidInput, NotFound, NotPermitted
 from pubcredit.reports import queries as report_queries
@@ -214,8 +215,12 @@ def _audit(event: str, job: BatchQuery, *, actor: str, channel: str, data: dict[
 
 
 @transaction.atomic
-def submit_batch_query(request: Request, *, reader: Reader, today: date | None = None) -> BatchQuery:
+def submit_batch_query(request: Request, *, reader: Reader, today: date | None = None,
+                       token_id: int | None = None) -> BatchQuery:
     """Art. 40: queue a batch query of ``request.codes`` for ``reader`` (an agency's or a department's token).
+
+    ``token_id``, the API token the request came with, is kept: the job reads only while that token
+    is not revoked (``run_part``).
 
     Raises NotPermitted for any other reader; InvalidInput (field ``codes``) for no code or more
     than ``MAX_CODES``, and what ``visibility`` raises for an officer's bad matter or missing
@@ -235,7 +240,7 @@ def submit_batch_query(request: Request, *, reader: Reader, today: date | None =
     parts = math.ceil(len(request.codes) / PART_SIZE)
     job = BatchQuery.objects.create(reader=asdict(reader), format=request.format,
                                     codes_sealed=seal_codes(request.codes), lines=len(request.codes), total=total,
-                                    parts_total=parts,
+                                    parts_total=parts, token_id=token_id,
                                     created_by=reader.name or reader.kind, **owner)
     for part in range(parts):
         tasks.run_batch_query_part.enqueue(job.pk, part)
@@ -328,9 +333,30 @@ def _fail(job_id: int, exc: BaseException) -> None:
         job.save(update_fields=["status", "finished_at", "error"])
 
 
+class _TokenRevoked(Exception):
+    """The job's API token was revoked: it reads nothing more."""
+
+
+@transaction.atomic
+def _stop_revoked(job_id: int) -> None:
+    """queued/running → failed because the job's token was revoked: what was answered before stays
+    counted, nothing after it is read."""
+    job = BatchQuery.objects.select_for_update().defer("codes_sealed").get(pk=job_id)
+    if job.status not in (BatchQueryStatus.QUEUED, BatchQueryStatus.RUNNING):
+        return
+    job.status = BatchQueryStatus.FAILED
+    job.finished_at = timezone.now()
+    job.error = f"提交该任务的接口令牌已吊销，任务已停止：已处理 {job.done} 个代码，其余未查询"
+    job.save(update_fields=["status", "finished_at", "error"])
+    _audit("reports:batch_query:stopped", job, actor="worker", channel="task",
+           data={"reason": "token_revoked", "token": job.token_id, "done": job.done, "total": job.total})
+
+
 def run_part(job_id: int, part: int) -> None:
     """Answer part ``part`` of a job, chunk by chunk (the task's body). A chunk already stored is
-    skipped, so a part run again after a crash goes on where it stopped."""
+    skipped, so a part run again after a crash goes on where it stopped. Each chunk first checks
+    that the job's token is not revoked (and holds it so until the chunk commits): once an operator
+    has revoked it, the job stops and reads nothing more."""
     job = _begin_part(job_id)
     if job is None:
         return
@@ -348,7 +374,11 @@ def run_part(job_id: int, part: int) -> None:
         for start in range(lo, hi, CHUNK_SIZE):
             if start // CHUNK_SIZE not in stored:
                 with _cyclic_gc_paused():
-                    _answer_chunk(job_id, reader, codes, start, min(hi, start + CHUNK_SIZE), first, as_of)
+                    _answer_chunk(job_id, reader, codes, start, min(hi, start + CHUNK_SIZE), first, as_of,
+                                  token_id=job.token_id)
+    except _TokenRevoked:
+        _stop_revoked(job_id)
+        return
     except BaseException as exc:
         _fail(job_id, exc)
         raise
@@ -357,7 +387,9 @@ def run_part(job_id: int, part: int) -> None:
 
 @transaction.atomic
 def _answer_chunk(job_id: int, reader: Reader, codes: Sequence[str | None], start: int, end: int,
-                  first: dict[str, int], as_of: date) -> None:
+                  first: dict[str, int], as_of: date, *, token_id: int | None = None) -> None:
+    if token_id is not None and not tokens.hold_unrevoked(token_id):
+        raise _TokenRevoked
     lines: list[dict[str, Any]] = []
     parsed: dict[int, subject_queries.ParsedCode] = {}
     counts = {"duplicates": 0, "invalid": 0, "found": 0, "not_found": 0}

@@ -13,7 +13,8 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from ninja import Router, Schema, Status
 
-from pubcredit.access.readers import Reader, reader_for_request
+from pubcredit.access import tokens
+from pubcredit.access.readers import Reader, edge_parameters, reader_for_owner
 from pubcredit.errors import NotPermitted
 from pubcredit.reports import batch
 from pubcredit.reports.models import BatchQuery
@@ -72,11 +73,18 @@ def _out(job: BatchQuery) -> dict[str, Any]:
     }
 
 
-def _token_reader(request: HttpRequest) -> Reader:
-    """The reader of an API token; batch queries are a machine interface, not a session one."""
-    if not request.headers.get("Authorization"):
+def _token_owner(request: HttpRequest) -> tuple[Reader, int]:
+    """The reader of an API token and the token's id; batch queries are a machine interface, not a
+    session one."""
+    matter, purpose, secret = edge_parameters(request)
+    if secret is None:
         raise NotPermitted("批量查询须使用信用服务机构或部门的接口令牌（Authorization: Bearer …）")
-    return reader_for_request(request, channel="batch")
+    owner = tokens.authenticate(secret)
+    return reader_for_owner(owner, matter=matter, purpose=purpose, channel="batch"), owner.token_id
+
+
+def _token_reader(request: HttpRequest) -> Reader:
+    return _token_owner(request)[0]
 
 
 _ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -113,11 +121,11 @@ _BODY = {
         "`codes`."),
 )
 def submit(request: HttpRequest) -> Status[dict[str, Any]]:
-    reader = _token_reader(request)
+    reader, token_id = _token_owner(request)
     body = request.read(batch.MAX_BODY_BYTES + 1)
     parsed = batch.parse_request(body, content_type=request.content_type or "",
                                  fmt=request.GET.get("format"))
-    job = batch.submit_batch_query(parsed, reader=reader)
+    job = batch.submit_batch_query(parsed, reader=reader, token_id=token_id)
     return Status(202, _out(job))
 
 

@@ -151,6 +151,9 @@ class BatchQuery(models.Model):
     department = models.ForeignKey("catalog.Department", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="batch_queries", verbose_name=_("部门"))
     reader = models.JSONField(_("查询方"))
+    # The API token the job was posted with: a job reads only while it is not revoked (``batch.run_part``).
+    token = models.ForeignKey("access.ApiToken", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="batch_queries", verbose_name=_("接口令牌"))
     format = models.CharField(_("结果格式"), max_length=8, choices=BatchQueryFormat.choices,
                               default=BatchQueryFormat.JSONL)
     # One entry per line as received: the code as given, or null for a blank line of an upload.
