@@ -147,7 +147,8 @@ def test_a_job_stops_reading_once_its_token_is_revoked(company: Company, monkeyp
     batch.run_part(job.pk, 1)
     job.refresh_from_db()
     assert (job.status, job.done, job.found) == ("failed", 1, 1)
-    assert "令牌已吊销" in job.error and "已处理 1 个代码" in job.error
+    assert "令牌已吊销" in job.error
+    assert "已处理 1 个代码" in job.error
     assert not QueryLog.objects.filter(subject=second).exists()  # nothing read after the revocation
     assert AuditEntry.objects.filter(event="reports:batch_query:stopped", object_id=response.json()["id"]).exists()
     # Another token of the agency sees why; the job has no results to download.
