@@ -119,6 +119,7 @@ def test_a_row_with_more_cells_than_the_header_is_a_row_problem(tmp_path: Path) 
     ("hole.csv", b"CF_WSH,,CF_SY\n1,2,3\n", "第 2 列的列名为空"),
     ("bin.csv", b"CF_WSH\x00\x01\x02", "二进制"),
     ("old.xls", b"\xd0\xcf\x11\xe0" + b"\x00" * 100, ".xls"),
+    ("locked.xlsx", b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "设有打开密码"),  # Excel's encrypted workbook is OLE
     ("u16.csv", "CF_WSH\n1\n".encode("utf-16"), "UTF-16"),
     ("zip.csv", b"PK\x03\x04" + b"\x00" * 100, "扩展名为 .csv"),
     ("fake.xlsx", b"CF_WSH\n1\n", "不是 Excel"),

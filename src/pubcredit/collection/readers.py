@@ -769,6 +769,10 @@ def _kind_of(filename: str, head: bytes) -> str:
         return "xlsx"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and ext not in _XLSX_EXT:
         raise _bad("文件为 UTF-16 编码，请另存为 UTF-8 或 GB18030 编码的 CSV")
+    if head.startswith(_OLE_MAGIC) and ext in _XLSX_EXT:
+        # Excel saves a workbook with an opening password as an OLE document, not as a ZIP.
+        raise _bad(f"文件 {filename} 设有打开密码（已加密），或是改了扩展名的旧版 Excel（.xls）文件：请取消密码保护，"
+                   "另存为 .xlsx 或 CSV 后上传")
     if head.startswith(_OLE_MAGIC) or ext == ".xls":
         raise _bad("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后上传")
     if ext in _XLSX_EXT:
