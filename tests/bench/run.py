@@ -17,6 +17,7 @@ ratio of at least 0.25.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -148,6 +149,24 @@ def _backend_cpu() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def _memory_mb(field: str) -> float | None:
+    """``VmRSS`` (now) or ``VmHWM`` (peak) of this process in MB (Linux; None elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024, 1)  # kB
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak_memory() -> None:
+    """Start ``VmHWM`` again from the current RSS (Linux ``clear_refs`` 5), so that the peak measured
+    is the batch's, not the set-up's."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
 def ours(path: Path, *, profile: bool) -> tuple[float, Any, dict[str, float]]:
     """Seconds of our path, the batch, and the CPU seconds it took here and in the database backend."""
     from pubcredit.catalog import queries as catalog_queries
@@ -161,6 +180,8 @@ def ours(path: Path, *, profile: bool) -> tuple[float, Any, dict[str, float]]:
             return services.submit_batch(entry_code="penalty-scjg", department=dept, rows=source, channel="cli",
                                          filename=path.name, actor="bench")
 
+    _reset_peak_memory()
+    rss_before = _memory_mb("VmRSS")
     backend_before, process_before = _backend_cpu(), time.process_time()
     started = time.perf_counter()
     if profile:
@@ -176,6 +197,9 @@ def ours(path: Path, *, profile: bool) -> tuple[float, Any, dict[str, float]]:
         batch = run()
         seconds = time.perf_counter() - started
     cpu = {"python_cpu_seconds": round(time.process_time() - process_before, 2)}
+    peak = _memory_mb("VmHWM")
+    if rss_before is not None and peak is not None:  # streamed: the peak must not grow with the file
+        cpu.update(rss_before_mb=rss_before, peak_rss_mb=peak)
     backend_after = _backend_cpu()
     if backend_before is not None and backend_after is not None:
         cpu["backend_cpu_seconds"] = round(backend_after - backend_before, 2)
@@ -217,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"    CPU: {cpu['python_cpu_seconds']:.1f} s in this process (all threads), "
           + (f"{cpu['backend_cpu_seconds']:.1f} s in its PostgreSQL backend" if "backend_cpu_seconds" in cpu
              else "PostgreSQL backend not measurable (server not local)"), flush=True)
+    if "peak_rss_mb" in cpu:
+        print(f"    memory: {cpu['rss_before_mb']:.0f} MB before the batch, peak {cpu['peak_rss_mb']:.0f} MB during it "
+              f"(file {path.stat().st_size / 1e6:.0f} MB)", flush=True)
     ratio = copy_s / ours_s
     print(f"ratio (b)/(a) = {ratio:.3f}  (goal ≥ 0.25)")
     figures: dict[str, Any] = {
