@@ -241,6 +241,10 @@ PUBCREDIT_RATE_LIMITS = [
     {"name": "search", "pattern": r"^/search/", "requests": 60, "seconds": 60},
     {"name": "subject", "pattern": r"^/subjects/", "requests": 60, "seconds": 60},
 ]
+# Valid resident ID numbers one client (without an API token) may look up per window, found or not,
+# on top of the rules above: masked IDs on public pages must not be completed by trying birth dates.
+PUBCREDIT_PERSON_CODE_LIMIT = {"requests": int(os.environ.get("PUBCREDIT_PERSON_CODE_LIMIT", "20")),
+                               "seconds": 3600}
 
 LOGGING = {
     "version": 1,

@@ -311,3 +311,51 @@ def test_production_refuses_debug_and_a_missing_secret_key() -> None:
     no_key = _settings_in_production(SECRET_KEY="")
     assert no_key.returncode != 0
     assert "SECRET_KEY is not set" in no_key.stderr
+
+
+# --- resident ID numbers looked up one by one ------------------------------------------------
+
+@pytest.fixture
+def person_limit(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.PUBCREDIT_RATE_LIMIT_ENABLED = True
+    settings.PUBCREDIT_RATE_LIMITS = [
+        {"name": "api", "pattern": r"^/api/v1/subjects/", "requests": 100, "seconds": 60},
+        {"name": "search", "pattern": r"^/search/", "requests": 100, "seconds": 60},
+        {"name": "subject", "pattern": r"^/subjects/", "requests": 100, "seconds": 60},
+    ]
+    settings.PUBCREDIT_PERSON_CODE_LIMIT = {"requests": 3, "seconds": 3600}
+    monkeypatch.setattr(ratelimit, "_last_cleanup", time.time())
+
+
+def test_masked_ids_cannot_be_completed_by_trying_birth_dates(client: Client, person_limit: None) -> None:
+    """A public page shows 330106********1234; trying the birth dates one by one is cut off after the
+    limit, on every path that takes a code, found or not (found is what would give it away)."""
+    candidates = [f.resident_id() for _ in range(3)]
+    assert client.get("/search/", {"q": candidates[0]}).status_code in (200, 302, 404)
+    assert client.get(f"/api/v1/subjects/{candidates[1]}").status_code == 404
+    assert client.get(f"/subjects/{candidates[2]}/").status_code == 404
+    for path, params in ((f"/api/v1/subjects/{f.resident_id()}", {}), ("/search/", {"q": f.resident_id()}),
+                         (f"/subjects/{f.resident_id()}/report/", {})):
+        refused = client.get(path, params)
+        assert refused.status_code == 429, path
+        assert "Retry-After" in refused
+        assert 1 <= int(refused["Retry-After"]) <= 3600  # the hour's window
+    # Organisations, names and invalid codes are not counted; nor is another client, nor a token's read.
+    company = f.org()
+    assert client.get(f"/api/v1/subjects/{company.uscc}").status_code == 200
+    assert client.get("/search/", {"q": "杭州"}).status_code == 200
+    assert client.get("/search/", {"q": "330106199001011230"}).status_code != 429  # wrong check character
+    assert Client(REMOTE_ADDR="198.51.100.8").get(f"/api/v1/subjects/{f.resident_id()}").status_code == 404
+    from pubcredit.access import tokens
+
+    secret = tokens.create_agency_token(f.org("杭州查询征信有限公司"), name="t", actor="test").secret
+    assert client.get(f"/api/v1/subjects/{f.resident_id()}",
+                      headers={"Authorization": f"Bearer {secret}"}).status_code == 404
+
+
+def test_full_width_or_lower_case_ids_count_too(client: Client, person_limit: None) -> None:
+    code = f.resident_id()
+    wide = code.translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})
+    for raw in (wide, code.lower(), f" {code} "):
+        client.get("/search/", {"q": raw})
+    assert client.get("/search/", {"q": f.resident_id()}).status_code == 429

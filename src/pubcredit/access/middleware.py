@@ -90,6 +90,12 @@ class RateLimitMiddleware:
                 decision = ratelimit.hit(rule, clientip.client_key(request))
                 if not decision.allowed:
                     return rate_limited(request, decision)
+            person_rule = ratelimit.person_code_rule()
+            if (person_rule is not None and not request.headers.get("Authorization")
+                    and ratelimit.person_code_named(request)):
+                decision = ratelimit.hit(person_rule, clientip.client_key(request))
+                if not decision.allowed:
+                    return rate_limited(request, decision)
         return self.get_response(request)
 
 

@@ -5,6 +5,14 @@ Rules come from ``settings.PUBCREDIT_RATE_LIMITS``, a list of
 expression) matches the start of the path applies. ``PUBCREDIT_RATE_LIMIT_ENABLED`` switches the
 whole thing off (the default under the test settings; a test turns it on with ``settings``).
 
+**Resident ID numbers** have a limit of their own (``PUBCREDIT_PERSON_CODE_LIMIT``, per hour): a
+public page shows an ID masked as ``330106********1234`` (a legal representative's, say), and the
+eight hidden digits are a birth date — a few thousand candidates once the check character has
+ruled out ten in eleven. An exact look-up that finds the person would confirm the right one. So a
+client without an API token may look up only so many valid resident ID numbers an hour, found or
+not, through any path that takes a code (``person_code_named``). Token reads are identified and
+logged; batch queries need a token.
+
 The counter is one row per (rule, client) in the UNLOGGED table ``access_ratecounter``, bumped
 by one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` — atomic, so every gunicorn worker and
 every machine sharing the database counts together. PostgreSQL rather than Redis: Redis runs on
@@ -17,11 +25,14 @@ from __future__ import annotations
 import math
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest
+from django.utils import timezone
 
 from pubcredit.access.login_models import RateCounter
 
@@ -87,3 +98,39 @@ def hit(rule: Rule, client: str, *, now: float | None = None) -> Decision:
     hits, current_end = (int(row[0]), int(row[1])) if row else (1, window_end)
     return Decision(allowed=hits <= rule.requests, hits=hits, limit=rule.requests,
                     retry_after=max(1, math.ceil(current_end - now)))
+
+
+#: Paths that look up a subject by the code in them (the portal's subject pages, the API's subject
+#: reads); the portal search takes its code in ``q``.
+_CODE_IN_PATH = re.compile(r"^/(?:api/v1/)?subjects/([^/]+)")
+SEARCH_PATH = "/search/"
+
+
+def _is_resident_id(raw: str) -> bool:
+    from pubcredit.codes.errors import CodeError
+    from pubcredit.codes.identify import PERSON_SHAPE, identify_code
+
+    code = unicodedata.normalize("NFKC", raw).strip().upper()
+    if not PERSON_SHAPE.match(code):
+        return False
+    try:
+        return identify_code(code, today=timezone.localdate()).kind == "resident_id"
+    except CodeError:  # refused before any look-up: it tells nothing
+        return False
+
+
+def person_code_named(request: HttpRequest) -> bool:
+    """Whether the request looks a subject up by a valid resident ID number (path or search)."""
+    path = request.path_info
+    if path == SEARCH_PATH:
+        return _is_resident_id(request.GET.get("q", "")[:40])
+    found = _CODE_IN_PATH.match(path)
+    return bool(found) and _is_resident_id(found.group(1)[:40])
+
+
+def person_code_rule() -> Rule | None:
+    """The limit on resident ID numbers looked up by one client (None: not configured)."""
+    limit: dict[str, Any] | None = getattr(settings, "PUBCREDIT_PERSON_CODE_LIMIT", None)
+    if not limit:
+        return None
+    return Rule("person-code", _CODE_IN_PATH, int(limit["requests"]), int(limit["seconds"]))
