@@ -125,7 +125,7 @@ def person_code_named(request: HttpRequest) -> bool:
     if path == SEARCH_PATH:
         return _is_resident_id(request.GET.get("q", "")[:40])
     found = _CODE_IN_PATH.match(path)
-    return bool(found) and _is_resident_id(found.group(1)[:40])
+    return found is not None and _is_resident_id(found.group(1)[:40])
 
 
 def person_code_rule() -> Rule | None:
