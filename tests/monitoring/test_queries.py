@@ -292,3 +292,22 @@ def test_a_failed_or_unfinished_batch_does_not_count_towards_rows_received() -> 
     assert (q.rows_received, q.rows_rejected, q.rejection_rate) == (100, 50, 0.5)
     assert q.batches == 3
     assert [(m.field, m.count) for m in q.missing_required] == [("CF_WSH", 50)]
+
+
+def test_top_reasons_count_each_problem_without_its_values(late_dept: dict[str, Any]) -> None:
+    """A rejected row keeps all its problems joined by "；", each naming its values: counted one by one,
+    for the field each names, the values left out — not one line per row's exact text."""
+    b = batch(late_dept["penalty"], at(date(2025, 10, 13)), rows=100, rejected=5)
+    future = "CF_JDRQ（处罚决定日期）：决定日期 {} 晚于今天（2025-10-13）"
+    reject(b, "CF_JDRQ", future.format("2026-01-05"))
+    reject(b, "CF_JDRQ", future.format("2026-03-01") + "；CF_SY（违法事实）：必填项，不能为空")
+    reject(b, "CF_WSH", "CF_WSH（行政处罚决定书文号）：与本批第 3 条数据的业务主键相同（同一批次内重复）")
+    reject(b, "CF_WSH", "CF_WSH（行政处罚决定书文号）：与本批第 17 条数据的业务主键相同（同一批次内重复）")
+    reject(b, "CF_XDR_SHXYM", "CF_FR_ZJHM（法定代表人证件号码）：代码 91330106MA2B3C4D5E 属于法人")
+    result = queries.department_quality("shichangjianguan", today=TODAY)
+    assert [(r.field, r.reason, r.count) for r in result.top_reasons] == [
+        ("CF_JDRQ", "CF_JDRQ（处罚决定日期）：决定日期 … 晚于今天（…）", 2),
+        ("CF_WSH", "CF_WSH（行政处罚决定书文号）：与本批第 … 条数据的业务主键相同（同一批次内重复）", 2),
+        ("CF_FR_ZJHM", "CF_FR_ZJHM（法定代表人证件号码）：代码 … 属于法人", 1),  # the field the problem names
+        ("CF_SY", "CF_SY（违法事实）：必填项，不能为空", 1),  # the second problem of a row counts too
+    ]

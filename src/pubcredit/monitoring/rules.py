@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Iterable
 
 from pubcredit.workdays.rules import Deadline, WorkdayCalendar, WorkingDayCount
@@ -41,6 +42,37 @@ MISSING_REQUIRED_MARKERS = ("必填", "为空", "未填")
 MISSING_REQUIRED_RE = r"(?:^|；)([A-Za-z0-9_]+)（[^：；]*）：(?:必填项|当[^；]*时必填)"
 #: A reason in the validator's words (``FIELD（label）：…``); others fall back to the markers above.
 VALIDATOR_REASON_RE = r"^[A-Za-z0-9_]+（[^：；]*）："
+
+_FIELD_PREFIX = re.compile(r"^([A-Za-z0-9_]+)（[^：；]*）：")
+_VALUES = (
+    re.compile(r"“[^”]*”"),  # a quoted value: 为“02”时必填
+    re.compile(r"\d{4}-\d{1,2}-\d{1,2}"),  # a date
+    re.compile(r"[0-9A-Za-z]*\d[0-9A-Za-z]*"),  # a number or a code with digits: 第 12 条, 91330106…
+)
+
+
+def reason_parts(reason: str) -> list[str]:
+    """The problems of one rejected row (the validator joins them with "；")."""
+    return [part for part in reason.split("；") if part.strip()]
+
+
+def reason_field(part: str) -> str | None:
+    """The field a problem in the validator's words names (``CF_JDRQ（处罚决定日期）：…``), else None."""
+    found = _FIELD_PREFIX.match(part)
+    return found.group(1) if found else None
+
+
+def reason_kind(part: str) -> str:
+    """One problem with the values in it replaced by "…" (its field and label kept), so that the rows
+    rejected for the same reason count together: ``CF_JDRQ（处罚决定日期）：决定日期 2027-01-05 晚于今天
+    （2026-11-26）`` and the same with other dates are both ``…：决定日期 … 晚于今天（…）``."""
+    found = _FIELD_PREFIX.match(part)
+    head, rest = (part[:found.end()], part[found.end():]) if found else ("", part)
+    if "YYYY" in rest:  # a format told, not a value: 日期格式应为 YYYY-MM-DD
+        return head + rest
+    for pattern in _VALUES:
+        rest = pattern.sub(lambda m: "“…”" if m.group(0).startswith("“") else "…", rest)
+    return head + rest
 
 
 class Frequency(enum.StrEnum):
