@@ -41,6 +41,10 @@ AUDIT_SIGNING_KEY = _required("PUBCREDIT_AUDIT_SIGNING_KEY")
 # Ed25519 seed (32 random bytes, base64) that signs every issued credit report (pubcredit.reports.signing);
 # its public key is published at /api/v1/reports/public-key and on the /verify/ page.
 REPORT_SIGNING_KEY = _required("PUBCREDIT_REPORT_SIGNING_KEY")
+# Public keys (base64 of the raw 32 bytes, comma-separated) of report keys used before the current one:
+# reports they signed still verify, and they stay published for offline checks (docs/reports.md).
+REPORT_RETIRED_PUBLIC_KEYS = [k.strip() for k in os.environ.get("PUBCREDIT_REPORT_RETIRED_PUBLIC_KEYS", "").split(",")
+                              if k.strip()]
 
 DEBUG = os.environ.get("PUBCREDIT_DEBUG", "0") == "1"
 if DEBUG and ENV == "production":  # debug pages show stack traces and settings to anyone
@@ -235,9 +239,9 @@ if ENV == "production":
 # matching pattern applies (pubcredit.access.ratelimit). Off under the test settings.
 PUBCREDIT_RATE_LIMIT_ENABLED = os.environ.get("PUBCREDIT_RATE_LIMIT", "0" if ENV == "test" else "1") == "1"
 PUBCREDIT_RATE_LIMITS = [
-    {"name": "report", "pattern": r"^/api/v1/subjects/[^/]+/report", "requests": 10, "seconds": 60},
+    {"name": "report", "pattern": r"^/api/v1/subjects/[^/]+/(?:special-)?report", "requests": 10, "seconds": 60},
     {"name": "api", "pattern": r"^/api/v1/subjects/", "requests": 60, "seconds": 60},
-    {"name": "page-report", "pattern": r"^/subjects/[^/]+/report", "requests": 10, "seconds": 60},
+    {"name": "page-report", "pattern": r"^/subjects/[^/]+/(?:special-)?report", "requests": 10, "seconds": 60},
     {"name": "search", "pattern": r"^/search/", "requests": 60, "seconds": 60},
     {"name": "subject", "pattern": r"^/subjects/", "requests": 60, "seconds": 60},
 ]

@@ -34,6 +34,8 @@ subject_router = Router()
 router = Router()
 _RENDERER = JSONRenderer()
 
+#: A report holds what its reader may see and is issued for that reader: never kept by a proxy or a browser.
+PRIVATE = "private, no-store"
 _READ_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 #: A small report's PDF not rendered yet waits for a free render slot; when every slot is taken: 503
 #: with Retry-After. A large report's PDF is rendered by a task worker: 202 with Retry-After, ask again.
@@ -60,7 +62,9 @@ def _json(request: HttpRequest, issued: services.Issued, pdf_path: str) -> HttpR
                                       "links": {"pdf": pdf_path, "verify": verify_url(request, issued.code)}},
                             response_status=200)
     body = b'{"content":' + issued.canonical + b"," + rest.encode("utf-8")[1:]
-    return HttpResponse(body, content_type=f"{_RENDERER.media_type}; charset=utf-8")
+    response = HttpResponse(body, content_type=f"{_RENDERER.media_type}; charset=utf-8")
+    response["Cache-Control"] = PRIVATE
+    return response
 
 
 def _pdf(request: HttpRequest, subject: Subject, reader: Reader, filename: str,
@@ -81,6 +85,7 @@ def _pdf(request: HttpRequest, subject: Subject, reader: Reader, filename: str,
         response["Content-Disposition"] = f'attachment; filename="{filename}-{issued.code}.pdf"'
     response["X-Report-Verification-Code"] = issued.code
     response["X-Report-Digest"] = issued.row.content_digest
+    response["Cache-Control"] = PRIVATE
     return response
 
 
@@ -161,5 +166,5 @@ def compare(request: HttpRequest, verification_code: str, body: VerifyIn) -> que
 
 
 @router.get("/public-key", response=PublicKeyOut, summary="报告签名公钥 / The platform's report signing key")
-def public_key(request: HttpRequest) -> dict[str, str]:
+def public_key(request: HttpRequest) -> dict[str, Any]:
     return queries.public_key()

@@ -295,6 +295,14 @@ class Verification:
     #: 2 only its code, digest, subject code and issue time (the rest is shown as stored).
     signed_fields: tuple[str, ...] = ()
 
+    @property
+    def class_labels(self) -> list[str]:
+        """A special report's classes, as its pages name them (a one-class "no record" report must not
+        pass for one that covers every class)."""
+        labels = {c.code: c.label for c in rules.SPECIAL_CLASSES}
+        classes = self.parameters.get("classes") or []
+        return [labels.get(str(c), str(c)) for c in classes] if isinstance(classes, list) else []
+
 
 def issued_by_code(raw: str) -> IssuedReport:
     """The issued report with this code. InvalidInput for a malformed code; NotFound("未查到该报告")."""
@@ -311,15 +319,16 @@ def verification(raw: str) -> Verification:
     """Anti-forgery check of a code: issued or not, when, for what kind of reader, of which subject
     (masked for persons), with its digest and signature re-checked against the platform key."""
     row = issued_by_code(raw)
-    key = signing.platform_key()
-    valid = row.key_id == key.key_id and signing.signature_valid(key.public_b64, rules.signed_message_of(row),
-                                                                 row.signature)
+    # Checked with the key the report was signed with: the current one, or a retired one still published.
+    key = signing.public_key_for(row.key_id)
+    valid = key is not None and signing.signature_valid(key.public_b64, rules.signed_message_of(row), row.signature)
     return Verification(
         code=rules.format_verification_code(row.code), kind=row.kind, kind_label=row.get_kind_display(),
         issued_at=row.issued_at, as_of=row.as_of, subject_name=row.subject_name_public,
         subject_code=row.subject_code_public, reader_basis=row.reader_basis,
         reader_label=row.get_reader_basis_display(), parameters=dict(row.parameters), digest=row.content_digest,
-        signature=row.signature, key_id=row.key_id, algorithm=signing.ALGORITHM, public_key=key.public_b64,
+        signature=row.signature, key_id=row.key_id, algorithm=signing.ALGORITHM,
+        public_key=key.public_b64 if key is not None else "",
         signature_valid=valid,
         signed_fields=(("code", "digest", "subject_code", "issued_at") if row.signature_format == 1 else
                        ("code", "digest", "subject_code", "issued_at", "kind", "as_of", "reader_basis",
@@ -350,11 +359,14 @@ def compare(raw: str, *, content: Mapping[str, Any] | None = None, digest: str |
                       given_digest=given, signature_valid=ver.signature_valid)
 
 
-def public_key() -> dict[str, str]:
-    """The platform's report key, published (Art. 40 anti-forgery)."""
+def public_key() -> dict[str, Any]:
+    """The platform's report key, published (Art. 40 anti-forgery), with the public keys of earlier
+    report keys (``retired``: reports they signed still verify, online and offline)."""
     key = signing.platform_key()
     return {"algorithm": signing.ALGORITHM, "key_id": key.key_id, "public_key": key.public_b64,
             "pem": key.public_pem,
+            "retired": [{"key_id": k.key_id, "public_key": k.public_b64, "pem": k.public_pem}
+                        for k in signing.retired_keys()],
             "signed_message": f"{rules.SIGNATURE_CONTEXT}|<code>|<digest>|<subject_code>|<issued_at UTC "
                               "YYYY-MM-DDTHH:MM:SSZ>|<kind>|<as_of YYYY-MM-DD>|<reader_basis>|<subject_name>|"
                               "<parameters as canonical JSON> (in subject_name and parameters % and | are "

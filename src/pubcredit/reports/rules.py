@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import MAXYEAR, MINYEAR, UTC, date, datetime
@@ -137,13 +138,18 @@ def new_verification_code() -> str:
     return "".join(CODE_ALPHABET[(bits >> (5 * i)) & 31] for i in range(CODE_LENGTH))
 
 
+_DASHES: Final = {ord(c): None for c in "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"}
+
+
 def normalize_verification_code(raw: str) -> str | None:
     """The stored form of a typed code, or None if it cannot be one.
 
-    Case, spaces and hyphens are ignored; O, I and L are read as 0, 1 and 1 (as Crockford
-    intends), so a code read aloud or copied by hand still matches.
+    Case, spaces and hyphens (any dash) are ignored, full-width characters (a Chinese input method)
+    read as their ASCII forms; O, I and L are read as 0, 1 and 1 (as Crockford intends), so a code
+    read aloud or copied by hand still matches.
     """
-    text = "".join((raw or "").split()).replace("-", "").upper().translate(_CONFUSABLE)
+    text = unicodedata.normalize("NFKC", (raw or "")[:200])
+    text = "".join(text.split()).translate(_DASHES).upper().translate(_CONFUSABLE)
     if len(text) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in text):
         return None
     return text

@@ -128,6 +128,9 @@ class VerificationOut(Schema):
     algorithm: str
     public_key: str
     signature_valid: bool
+    class_labels: list[str] = Field(default_factory=list,
+                                    description="A special report's classes (`parameters.classes`) by name: it "
+                                                "covers these and no others.")
     signed_fields: list[str] = Field(
         default_factory=list,
         description="The fields above the signature covers: all of code, digest, subject_code, issued_at, kind, "
@@ -158,12 +161,19 @@ class ComparisonOut(Schema):
     signature_valid: bool
 
 
+class RetiredKeyOut(Schema):
+    key_id: str
+    public_key: str
+    pem: str
+
+
 class PublicKeyOut(Schema):
     algorithm: str
     key_id: str
     public_key: str
     pem: str
     signed_message: str
+    retired: list[RetiredKeyOut]  # earlier report keys: the reports they signed still verify
 
 
 class PdfPendingOut(Schema):

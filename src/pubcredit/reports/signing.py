@@ -3,7 +3,9 @@
 Every issued report is signed (``rules.signed_message``) so that a report can be checked
 offline against the published public key. The public key is published as base64 of its raw
 32 bytes and as PEM; its key id is the first 16 hex digits of SHA-256 over the raw bytes (the
-same convention as the audit checkpoints), stored with each signature so keys can be rotated.
+same convention as the audit checkpoints), stored with each signature so keys can be rotated:
+the public keys of earlier report keys (``PUBCREDIT_REPORT_RETIRED_PUBLIC_KEYS``) stay published,
+and each issued report is checked with the key its row names (``public_key_for``).
 """
 
 from __future__ import annotations
@@ -82,3 +84,58 @@ def signature_valid(public_b64: str, message: bytes, signature_b64: str) -> bool
     except (binascii.Error, ValueError, InvalidSignature):
         return False
     return True
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A report key's public half, as published: raw bytes, base64, PEM and key id."""
+
+    public_raw: bytes
+
+    @property
+    def key_id(self) -> str:
+        return hashlib.sha256(self.public_raw).hexdigest()[:16]
+
+    @property
+    def public_b64(self) -> str:
+        return base64.b64encode(self.public_raw).decode("ascii")
+
+    @property
+    def public_pem(self) -> str:
+        return (Ed25519PublicKey.from_public_bytes(self.public_raw)
+                .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii"))
+
+
+def public_key_from_b64(value: str) -> PublicKey:
+    """A published public key from base64 of its raw 32 bytes; ValueError says what is wrong."""
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+        Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"not an Ed25519 public key (base64 of 32 bytes): {value[:60]!r}") from None
+    return PublicKey(raw)
+
+
+@cache
+def _retired(values: tuple[str, ...]) -> tuple[PublicKey, ...]:
+    return tuple(public_key_from_b64(v) for v in values)
+
+
+def retired_keys() -> tuple[PublicKey, ...]:
+    """The public keys of earlier report keys (settings ``REPORT_RETIRED_PUBLIC_KEYS``), oldest first;
+    ImproperlyConfigured if one is bad."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return _retired(tuple(getattr(settings, "REPORT_RETIRED_PUBLIC_KEYS", ()) or ()))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"PUBCREDIT_REPORT_RETIRED_PUBLIC_KEYS: {exc}") from exc
+
+
+def public_key_for(key_id: str) -> PublicKey | None:
+    """The published public key with this key id: the current key's or a retired one's (None: unknown)."""
+    current = platform_key()
+    if current.key_id == key_id:
+        return PublicKey(current.public_raw)
+    return next((k for k in retired_keys() if k.key_id == key_id), None)

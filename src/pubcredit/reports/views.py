@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from pubcredit.access.readers import reader_for_request
@@ -83,6 +84,7 @@ def _pdf(request: HttpRequest, subject: Subject, name: str, report_url: str,
 
 
 @require_GET
+@never_cache  # what a reader may see, issued for it: no shared or stored copy
 def full_report(request: HttpRequest, key: str) -> HttpResponse:
     """公共信用信息报告 on the portal (Art. 40), as the visitor may see it."""
     try:
@@ -94,6 +96,7 @@ def full_report(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @require_GET
+@never_cache  # what a reader may see, issued for it: no shared or stored copy
 def full_report_pdf(request: HttpRequest, key: str) -> HttpResponse:
     try:
         subject = subject_queries.subject_by_url_key(key)
@@ -122,6 +125,7 @@ def _class_choices(selected: tuple[str, ...] | list[str]) -> list[dict[str, Any]
 
 
 @require_GET
+@never_cache  # what a reader may see, issued for it: no shared or stored copy
 def special_report(request: HttpRequest, key: str) -> HttpResponse:
     """专项信用报告: the form, and once submitted (``from`` present) the report itself."""
     try:
@@ -152,6 +156,7 @@ def special_report(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @require_GET
+@never_cache  # what a reader may see, issued for it: no shared or stored copy
 def special_report_pdf(request: HttpRequest, key: str) -> HttpResponse:
     try:
         subject = subject_queries.subject_by_url_key(key)
