@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pubcredit.catalog.models import CatalogEntry, VersionState
+from pubcredit.collection import rules
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -24,6 +25,7 @@ class UploadForm(forms.Form):
         if isinstance(field, forms.ModelChoiceField):
             field.queryset = (CatalogEntry.objects.filter(department_id=department_id,
                                                           versions__state=VersionState.PUBLISHED)
+                              .exclude(code__in=rules.MARKET_ENTRIES)  # written by subjects and agencies only
                               .distinct().order_by("code"))
 
     def clean_file(self) -> Any:

@@ -591,6 +591,11 @@ def submission_version(entry_code: str, department: Department) -> CatalogVersio
     The entry's published version; raises NotFound (unknown entry, or none published) and
     NotPermitted (a department submits only under entries it provides, and only while active).
     """
+    if entry_code in rules.MARKET_ENTRIES:
+        # Art. 15, 17: written only by the subject itself (self-declared) or by an authorised credit
+        # agency (collection.market), never by a department's batch — the platform unit provides them.
+        raise NotPermitted(f"目录条目 {entry_code} 是市场信用信息，只能由信用主体自主申报或经授权的信用服务机构共享，"
+                           "不接受部门报送（第十五条、第十七条）", field="entry")
     version = catalog_queries.published_version(entry_code)
     if version.entry.department_id != department.pk:
         raise NotPermitted(f"目录条目 {entry_code} 的提供单位是 {version.entry.department.name}，"
@@ -839,6 +844,8 @@ def revoke_record(record: int | tuple[str, str | Mapping[str, Any]], *, departme
         found = (qs.filter(entry__code=entry_code, natural_key=key).order_by("-version").first())
     if found is None or found.department_id != department.pk:  # another's record: as if there were none
         raise NotFound("未找到该信用记录", field="record")
+    if found.entry.code in rules.MARKET_ENTRIES:  # the subject withdraws its own declaration (collection.market)
+        raise NotPermitted("市场信用信息由申报的信用主体撤回，或由共享的信用服务机构更正，部门不能撤销", field="record")
     if found.status == RecordStatus.REVOKED:
         raise Conflict(f"该记录已于 {timezone.localtime(found.status_changed_at):%Y-%m-%d} 撤销"
                        if found.status_changed_at else "该记录已撤销", field="record")
