@@ -94,6 +94,36 @@ def test_a_person_declaration_keeps_only_the_masked_id(db: None) -> None:
     assert "evidence_ref" not in record.data
 
 
+def test_resident_id_numbers_in_declared_text_are_masked_before_they_are_stored(db: None) -> None:
+    """Declared text is published as typed: an ID number in it (a certificate holder's) is masked, in
+    the stored record and so on every page (a reviewer's finding, session 12)."""
+    company = f.org(name="杭州申报含证号有限公司")
+    someone = f.resident_id()
+    record = _declare(company, title="项目负责人资质", content=f"项目负责人王某，身份证号 {someone}，持一级建造师证。",
+                      evidence_ref=f"证书持有人 {someone.lower()}")
+    stored = json.dumps(record.data, ensure_ascii=False)
+    assert someone not in stored
+    assert someone.lower() not in stored
+    assert f"身份证号 {someone[:6]}********{someone[14:]}，" in record.data["content"]
+    page = Client().get(f"/subjects/{company.uscc}/").content.decode()
+    assert "项目负责人资质" in page
+    assert someone not in page
+
+
+def test_an_agency_shares_no_id_number_in_clear_either(db: None) -> None:
+    company, agency = f.org(name="杭州被共享有限公司"), f.org(name="杭州共享征信有限公司")
+    today = timezone.localdate()
+    access_services.grant_authorization(subject=company, grantee=agency, purpose="共享", valid_from=today,
+                                        valid_until=today + timedelta(days=30), actor="test")
+    someone = f.resident_id()
+    shared = market.share(agency=agency, subject_code=company.uscc or "", item="合同履约",
+                          content=f"担保人 {someone} 已履约", occurred_on=OCCURRED, reference_no="HT-2025-0001",
+                          actor="test")
+    assert shared is not None
+    record = Record.objects.get(entry__code=market.AGENCY_SHARED_ENTRY, subject=company)
+    assert record.data["content"] == f"担保人 {someone[:6]}********{someone[14:]} 已履约"
+
+
 def test_the_same_declaration_again_is_unchanged_and_new_content_is_a_new_version(db: None) -> None:
     company = f.org()
     first = _declare(company)

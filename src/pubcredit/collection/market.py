@@ -34,6 +34,7 @@ from pubcredit.access.readers import Reader, visibility
 from pubcredit.audit.services import record_event
 from pubcredit.catalog import queries as catalog_queries
 from pubcredit.catalog.models import CatalogVersion, OpenLevel
+from pubcredit.codes.masking import mask_text
 from pubcredit.collection import rules
 from pubcredit.collection.models import Record, RecordSource, RecordStatus
 from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -102,6 +103,7 @@ def _clean(version: CatalogVersion, values: Mapping[str, object], *, today: date
     Empty optional values are left out of the result.
     """
     specs = {str(f["name"]): f for f in version.fields}
+    keys = set(version.natural_key or ())  # identifiers, kept exactly as given
     out: dict[str, Any] = {}
     for name, value in values.items():
         spec = specs[name]
@@ -116,6 +118,10 @@ def _clean(version: CatalogVersion, values: Mapping[str, object], *, today: date
             raise InvalidInput(f"{label}：{exc.reason}", field=name) from None
         if spec.get("type") == "date" and date.fromisoformat(str(cleaned)) > today:
             raise InvalidInput(f"{label}不能晚于今天（{today.isoformat()}）", field=name)
+        if isinstance(cleaned, str) and spec.get("type") in (None, "string", "text") and name not in keys:
+            # Free text is published as typed: a resident ID number in it (the declarer's own, a
+            # certificate holder's) is masked before it is stored, as every view of an ID must be.
+            cleaned = mask_text(cleaned)
         out[name] = cleaned
     return out
 
