@@ -449,3 +449,44 @@ def test_a_sheet_whose_row_numbers_go_back_is_refused(tmp_path: Path) -> None:
     path = hand_built_workbook(tmp_path / "order.xlsx", rows=rows)
     with pytest.raises(InvalidInput, match="第 2 行出现在第 3 行之后"):
         read(path)
+
+
+# --- session 12: what an officer reads is Chinese, and Art. 37 text is not kept --------------------
+
+def test_a_json_syntax_error_is_explained_in_chinese_at_its_column(tmp_path: Path) -> None:
+    good = json.dumps(penalty_row(), ensure_ascii=False)
+    path = tmp_path / "rows.jsonl"
+    path.write_text(good + "\n" + '{"CF_WSH": "杭罚1",}\n' + '{"CF_WSH": "杭罚2"\n', encoding="utf-8")
+    problems = [row[ROW_PROBLEM] for _, row in read(path) if ROW_PROBLEM in row]
+    assert problems[0].startswith("不是有效的 JSON：字段名应以英文双引号括起（或对象末尾多了逗号）（第 18 列）")
+    assert problems[1].startswith("不是有效的 JSON：两项之间应以英文逗号分隔（第 18 列）")  # the line's end, on the line
+    assert not any(re.search("[A-Za-z]{4,} [a-z]{3,}", p.split("；")[0]) for p in problems), problems
+
+
+def test_a_byte_that_is_not_utf8_late_in_a_file_is_explained_in_chinese(tmp_path: Path) -> None:
+    rows = csv_lines([penalty_row(CF_WSH=f"杭罚〔2025〕{i}号") for i in range(400)])  # past the 64 KiB sniffed
+    data = ("\n".join(rows) + "\n").encode("utf-8") + b"\xff\xfe,x\n"
+    path = tmp_path / "late.csv"
+    path.write_bytes(data)
+    with pytest.raises(InvalidInput) as refused:
+        read(path)
+    assert "无法按 UTF-8 解码（含有 UTF-8 编码中不存在的字节 0xFF：请确认文件以 UTF-8 或 GB18030 编码保存）" in (
+        refused.value.message)
+    assert "byte" not in refused.value.message
+
+
+def test_a_malformed_line_naming_prohibited_information_is_not_kept(dept: Department, tmp_path: Path) -> None:
+    """Art. 37 para. 2: a well-formed line with a 宗教信仰 column refuses the whole file; a malformed one
+    cannot be read that far, and its text used to be kept in the rejection reason."""
+    good = json.dumps(penalty_row(), ensure_ascii=False)
+    bad = json.dumps({"宗教信仰": "佛教", **penalty_row()}, ensure_ascii=False)[:-1]  # no closing brace
+    path = tmp_path / "rows.jsonl"
+    path.write_text(good + "\n" + bad + "\n", encoding="utf-8")
+    batch = submit_file(dept, path)
+    (row,) = rejected(batch)
+    assert "佛教" not in json.dumps(row, ensure_ascii=False)
+    assert "第三十七条禁止采集" in row["原因"]
+    kept = path.with_name("ok.jsonl")
+    kept.write_text(good + "\n" + json.dumps(penalty_row(), ensure_ascii=False)[:-1] + "\n", encoding="utf-8")
+    (other,) = rejected(submit_file(dept, kept))
+    assert "该行内容：{" in other["原因"]  # an ordinary malformed line is still kept, to be fixed and resent

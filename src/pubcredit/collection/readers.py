@@ -36,8 +36,9 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, Final
 
+from pubcredit.catalog.rules import prohibited_category
 from pubcredit.codes.masking import RESIDENT_ID_PATTERN, mask_resident_id
 from pubcredit.collection.rules import canonical_json
 from pubcredit.errors import InvalidInput
@@ -323,7 +324,8 @@ def _csv_rows(text: IO[str], filename: str, encoding: str) -> tuple[list[str], I
             except StopIteration:
                 return
             except UnicodeDecodeError as exc:
-                raise _bad(f"第 {number + 1} 条数据附近无法按 {encoding.upper()} 解码（{exc.reason}）") from exc
+                why = _decode_reason(exc, encoding)
+                raise _bad(f"第 {number + 1} 条数据附近无法按 {encoding.upper()} 解码（{why}）") from exc
             except csv.Error as exc:
                 if "field larger than field limit" in str(exc):
                     raise _bad(f"第 {number + 1} 条数据（文件第 {read + 2} 行）有一个值超过 "
@@ -400,8 +402,41 @@ def _too_many_digits(line: str) -> str:
 
 
 def _line_text(line: str) -> str:
-    """A rejected line's text for its reason: the rejected-rows file has no other place for it."""
-    return f"；该行内容：{_shown(line.strip(), 200)}"
+    """A rejected line's text for its reason: the rejected-rows file has no other place for it. Not
+    kept when it names information Art. 37 forbids collecting (a well-formed line with such a column
+    refuses the whole file; a malformed one cannot be read that far, so any mention keeps it out)."""
+    shown = _shown(line.strip(), 200)
+    if prohibited_category({"name": line, "label": line}) is not None:
+        return "；该行含有第三十七条禁止采集的信息（宗教信仰、生物识别、行踪、病史等）的字样，其内容未予保存"
+    return f"；该行内容：{shown}"
+
+
+#: json's messages (English) as a department's officer reads them.
+_JSON_REASONS: Final = (
+    ("Expecting property name enclosed in double quotes", "字段名应以英文双引号括起（或对象末尾多了逗号）"),
+    ("Expecting ':' delimiter", "字段名之后应为英文冒号"),
+    ("Expecting ',' delimiter", "两项之间应以英文逗号分隔"),
+    ("Expecting value", "此处应为一个值（字符串须加英文双引号）"),
+    ("Unterminated string", "字符串缺少结尾的英文双引号"),
+    ("Invalid control character", "字符串中含有未转义的控制字符（如换行、制表符）"),
+    ("Invalid \\uXXXX escape", "\\u 转义格式错误"),
+    ("Invalid \\escape", "反斜杠转义格式错误"),
+    ("Extra data", "一个 JSON 对象之后还有多余内容"),
+)
+
+
+def _json_reason(exc: json.JSONDecodeError) -> str:
+    """The reason of a JSON syntax error in Chinese, with its column on the line (the position of an
+    error at the line's end is on the line, not the next one)."""
+    reason = next((zh for en, zh in _JSON_REASONS if exc.msg.startswith(en)), "格式错误")
+    return f"{reason}（第 {exc.pos + 1} 列）"
+
+
+def _decode_reason(exc: UnicodeDecodeError, encoding: str) -> str:
+    """Why bytes did not decode, in Chinese (Python says "invalid start byte" and the like)."""
+    byte = exc.object[exc.start:exc.start + 1].hex().upper() if exc.object else ""
+    return (f"含有 {encoding.upper()} 编码中不存在的字节{f' 0x{byte}' if byte else ''}："
+            "请确认文件以 UTF-8 或 GB18030 编码保存")
 
 
 def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
@@ -416,7 +451,8 @@ def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
         try:
             item = loads_json(line)
         except json.JSONDecodeError as exc:
-            problem, at_first = f"不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）", f" {exc.msg}"
+            problem = f"不是有效的 JSON：{_json_reason(exc)}"
+            at_first = f" {_json_reason(exc)}"
         except NotFiniteNumber:
             problem, at_first = f"不是有效的 JSON：{JSON_NOT_FINITE}", JSON_NOT_FINITE
         except RecursionError:  # brackets nested deeper than the parser goes
