@@ -459,7 +459,8 @@ def test_a_json_syntax_error_is_explained_in_chinese_at_its_column(tmp_path: Pat
     path.write_text(good + "\n" + '{"CF_WSH": "杭罚1",}\n' + '{"CF_WSH": "杭罚2"\n', encoding="utf-8")
     problems = [row[ROW_PROBLEM] for _, row in read(path) if ROW_PROBLEM in row]
     assert problems[0].startswith("不是有效的 JSON：字段名应以英文双引号括起（或对象末尾多了逗号）（第 18 列）")
-    assert problems[1].startswith("不是有效的 JSON：两项之间应以英文逗号分隔（第 18 列）")  # the line's end, on the line
+    # the error at the line's end is on that line, not at column 1 of the next
+    assert problems[1].startswith("不是有效的 JSON：两项之间应以英文逗号分隔（第 18 列）")
     assert not any(re.search("[A-Za-z]{4,} [a-z]{3,}", p.split("；")[0]) for p in problems), problems
 
 
