@@ -93,3 +93,56 @@ def test_a_revocation_waits_for_work_holding_the_token() -> None:
     revoke()
     assert outcome == ["waited", "revoked"]
     assert not tokens.hold_unrevoked(issued.token.pk)
+
+
+def test_issuing_and_revoking_a_token_are_audited_without_the_secret() -> None:
+    from pubcredit.audit.models import AuditEntry
+    from tests.factories.catalog import DepartmentFactory
+
+    dept = DepartmentFactory(code="tok-audit")
+    last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    issued = tokens.create_department_token(dept, name="报送程序", actor="admin:op")
+    tokens.revoke_token(issued.token, actor="admin:op2")
+    agency = tokens.create_agency_token(f.org("杭州审计令牌征信有限公司"), name="查询", actor="admin:op")
+    entries = list(AuditEntry.objects.filter(id__gt=last, object_type="api_token").order_by("id"))
+    assert [(e.event, e.actor, e.object_id) for e in entries] == [
+        ("access:token:issued", "admin:op", str(issued.token.pk)),
+        ("access:token:revoked", "admin:op2", str(issued.token.pk)),
+        ("access:token:issued", "admin:op", str(agency.token.pk))]
+    assert entries[0].data == {"prefix": issued.token.prefix, "name": "报送程序", "department": "tok-audit"}
+    assert entries[2].data["agency"] == agency.token.agency_id
+    assert all(issued.secret not in str(e.data) and agency.secret not in str(e.data) for e in entries)
+
+
+def test_a_deactivated_departments_token_is_refused() -> None:
+    """A department that is no longer a public-credit-related unit reads and submits nothing, whatever
+    tokens it still holds (revoked or not)."""
+    from pubcredit.catalog import services as catalog_services
+    from tests.factories.catalog import DepartmentFactory
+
+    dept = DepartmentFactory(code="tok-gone")
+    issued = tokens.create_department_token(dept, name="采购系统", actor="test")
+    assert tokens.authenticate(issued.secret).department_id == dept.pk
+    assert tokens.hold_unrevoked(issued.token.pk)
+    catalog_services.update_department(dept, is_active=False, actor="test")
+    with pytest.raises(NotPermitted, match="所属部门已停用"):
+        tokens.authenticate(issued.secret)
+    assert not tokens.hold_unrevoked(issued.token.pk)  # a batch query it posted stops too
+    assert Client().get(f"/api/v1/subjects/{f.org().uscc}",
+                        headers={"Authorization": f"Bearer {issued.secret}"}).status_code == 403
+
+
+def test_the_back_office_issues_tokens_only_to_an_active_department() -> None:
+    from django.urls import reverse
+
+    from tests.access.helpers import make_user, verified_client
+    from tests.factories.catalog import DepartmentFactory
+
+    client = verified_client(make_user("operator", "tok-op", superuser=True))
+    client.raise_request_exception = False
+    gone = DepartmentFactory(code="tok-inactive", is_active=False)
+    for department in ("", str(gone.pk)):
+        response = client.post(reverse("admin:access_apitoken_add"), {"name": "报送程序", "department": department})
+        assert response.status_code == 200, response.status_code  # the form again, with its error
+        assert response.context["adminform"].form.errors["department"]
+    assert not ApiToken.objects.exists()

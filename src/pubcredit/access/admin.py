@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from pubcredit.access import services, tokens
 from pubcredit.access.models import ApiToken, Authorization, Matter, QueryLog, User
 from pubcredit.adminkit import CappedCountAdmin, CheckedInputAdmin, ReadOnlyAdmin
+from pubcredit.catalog.models import Department
 from pubcredit.errors import PubcreditError
 
 if TYPE_CHECKING:
@@ -38,9 +39,18 @@ class UserAdmin(CheckedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
 
 
 class TokenForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Tokens issued here are departments' (an agency's is issued with its organisation, in code)."""
+
     class Meta:
         model = ApiToken
         fields = ["name", "department"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("department")
+        if isinstance(field, forms.ModelChoiceField):
+            field.required = True
+            field.queryset = Department.objects.filter(is_active=True).order_by("code")
 
 
 @admin.register(ApiToken)

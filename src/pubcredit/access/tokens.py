@@ -25,6 +25,17 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def _audit(event: str, token: ApiToken, *, actor: str) -> None:
+    """Art. 38, 39: who issued or revoked which token, for whom (never the secret; the prefix names it)."""
+    from pubcredit.audit.services import record_event
+
+    owner: dict[str, object] = {"agency": token.agency_id}
+    if token.department_id is not None and token.department:
+        owner = {"department": token.department.code}
+    record_event(event, actor=actor, object_type="api_token", object_id=str(token.pk),
+                 subject_id=token.agency_id, data={"prefix": token.prefix, "name": token.name, **owner})
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: ApiToken
@@ -42,6 +53,7 @@ def create_department_token(department: Department, *, name: str, actor: str) ->
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(name=label[:100], prefix=secret[:12], digest=_digest(secret),
                                     department=department, created_by=actor)
+    _audit("access:token:issued", token, actor=actor)
     return IssuedToken(token, secret)
 
 
@@ -57,6 +69,7 @@ def create_agency_token(agency_subject: Subject, *, name: str, actor: str) -> Is
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(name=label[:100], prefix=secret[:12], digest=_digest(secret),
                                     agency=agency_subject, created_by=actor)
+    _audit("access:token:issued", token, actor=actor)
     return IssuedToken(token, secret)
 
 
@@ -69,6 +82,7 @@ def revoke_token(token: ApiToken, *, actor: str) -> ApiToken:
     token.revoked_at = timezone.now()
     token.revoked_by = actor
     token.save(update_fields=["revoked_at", "revoked_by"])
+    _audit("access:token:revoked", token, actor=actor)
     return token
 
 
@@ -79,7 +93,9 @@ def hold_unrevoked(token_id: int) -> bool:
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute("SELECT revoked_at IS NULL FROM access_apitoken WHERE id = %s FOR SHARE", [token_id])
+        cur.execute("SELECT t.revoked_at IS NULL AND d.is_active IS NOT FALSE FROM access_apitoken t "
+                    "LEFT JOIN catalog_department d ON d.id = t.department_id WHERE t.id = %s FOR SHARE OF t",
+                    [token_id])
         row = cur.fetchone()
     return bool(row and row[0])
 
@@ -96,12 +112,13 @@ class TokenOwner:
     agency_name: str = ""
 
 
-# One statement per request: the token, its owner's code or name, and whether the last-used stamp
-# is due (older than LAST_USED_EVERY seconds); revocation is read on every request, never cached.
+# One statement per request: the token, whether it is refused (revoked, or its department deactivated:
+# a department that no longer exists reads and submits nothing), its owner's code or name, and whether
+# the last-used stamp is due (older than LAST_USED_EVERY seconds); read on every request, never cached.
 # Parameters: LAST_USED_EVERY, the token's digest (``token_digest``). Its row (AUTHENTICATE_COLUMNS
 # columns) is what ``owner_of`` takes; a caller may read it along with other things.
 AUTHENTICATE_SQL = """
-    SELECT t.id, t.revoked_at IS NOT NULL, t.department_id, d.code, t.agency_id, s.name,
+    SELECT t.id, t.revoked_at IS NOT NULL OR d.is_active IS FALSE, t.department_id, d.code, t.agency_id, s.name,
            t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => %s)
     FROM access_apitoken t
     LEFT JOIN catalog_department d ON d.id = t.department_id
@@ -123,7 +140,7 @@ def owner_of(row: Sequence[Any] | None) -> TokenOwner:
     """The owner of the token whose ``AUTHENTICATE_SQL`` row this is (None: no such token);
     NotPermitted if unknown or revoked. Updates the last-used stamp when it is due."""
     if row is None or row[0] is None or row[1]:
-        raise NotPermitted("接口令牌无效或已吊销")
+        raise NotPermitted("接口令牌无效、已吊销或所属部门已停用")
     token_id, _revoked, department_id, department_code, agency_id, agency_name, stale = row
     if stale:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
