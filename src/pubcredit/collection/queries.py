@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from pubcredit import prepared
 from pubcredit.access.readers import Reader
-from pubcredit.codes import mask_resident_id
+from pubcredit.codes import mask_name, mask_resident_id
 from pubcredit.collection.models import Batch, BatchRejection, Record, RecordStatus
 from pubcredit.errors import InvalidInput, NotFound
 
@@ -46,9 +46,12 @@ class RecordView:
                 "fields": [{"name": n, "label": lb, "value": v} for n, lb, v in self.fields]}
 
 
-def _display(value: Any, spec: dict[str, Any], *, full_identity: bool) -> str:
+def _display(value: Any, field: FieldSpec, *, full_identity: bool, mask_names: bool) -> str:
     if value is None or value == "":
         return ""
+    if field.subject_name:
+        return mask_name(str(value)) if mask_names else str(value)
+    spec = field.spec
     if spec.get("type") == "resident_id" and not full_identity:
         return mask_resident_id(str(value))
     labels = spec.get("allowed_labels")
@@ -64,12 +67,16 @@ class FieldSpec:
     name: str
     label: str
     spec: dict[str, Any]
-    plain: bool  # shown as str(value): neither a resident ID nor an enum with labels (see shown_fields)
+    plain: bool  # shown as str(value): not a resident ID, an enum with labels or the subject's name (shown_fields)
+    subject_name: bool = False  # the field naming the record's subject (the version's ``subject_fields["name"]``)
 
 
-def _compile(specs: list[dict[str, Any]] | None) -> tuple[FieldSpec, ...]:
+def _compile(specs: list[dict[str, Any]] | None, subject_fields: dict[str, Any] | None = None
+             ) -> tuple[FieldSpec, ...]:
+    name_field = (subject_fields or {}).get("name") or ""
     return tuple(FieldSpec(s["name"], s.get("label", s["name"]), s,
-                           plain=s.get("type") not in ("resident_id", "enum")) for s in specs or ())
+                           plain=s.get("type") not in ("resident_id", "enum") and s["name"] != name_field,
+                           subject_name=s["name"] == name_field) for s in specs or ())
 
 
 # Field specs of catalog versions past draft, by version id. Only a draft's fields can change
@@ -90,26 +97,30 @@ def field_specs(version_ids: Iterable[int]) -> dict[int, tuple[FieldSpec, ...]]:
     if missing:
         if len(_FIELD_SPECS) > _FIELD_SPECS_MAX:
             _FIELD_SPECS.clear()
-        for vid, state, specs in CatalogVersion.objects.filter(pk__in=missing).values_list("id", "state", "fields"):
-            out[vid] = _compile(specs)
+        for vid, state, specs, subject_fields in (CatalogVersion.objects.filter(pk__in=missing)
+                                                  .values_list("id", "state", "fields", "subject_fields")):
+            out[vid] = _compile(specs, subject_fields)
             if state != VersionState.DRAFT:
                 _FIELD_SPECS[vid] = out[vid]
     return out
 
 
-def shown_fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], *, full_identity: bool
+def shown_fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], *, full_identity: bool, person: bool = False
                  ) -> tuple[ShownField, ...]:
     """A record's non-empty fields, in catalog order, as shown to a reader (resident IDs masked unless
-    ``full_identity``; enum values with their labels; plain fields as text). Inlined: it runs for
-    every field of every record of a report."""
+    ``full_identity``; when the record's subject is a natural ``person``, the field naming it masked
+    unless ``full_identity``, as the subject's own name is (``subjects.queries.summarize``); enum
+    values with their labels; plain fields as text). Inlined: it runs for every field of every
+    record of a report."""
     get = data.get
+    mask_names = person and not full_identity
     return tuple([(f.name, f.label, (value if type(value) is str else str(value)) if f.plain
-                   else _display(value, f.spec, full_identity=full_identity))
+                   else _display(value, f, full_identity=full_identity, mask_names=mask_names))
                   for f in specs if (value := get(f.name)) is not None and value != ""])
 
 
 def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entries: Iterable[str] | None = None,
-                    full_identity: bool = False) -> list[RecordView]:
+                    full_identity: bool = False, person: bool = False) -> list[RecordView]:
     """Active records of a subject at the given open levels, still within disclosure.
 
     Public records are always included; records of other levels only at ``levels`` and, when
@@ -122,7 +133,7 @@ def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entr
     """
     rows = prepared.fetchall(f"{VISIBLE_RECORDS_SQL} ORDER BY {VISIBLE_RECORDS_ORDER}",
                              visible_records_params(subject_id, levels=levels, today=today, entries=entries))
-    return records_from_rows(rows, full_identity=full_identity)
+    return records_from_rows(rows, full_identity=full_identity, person=person)
 
 
 def visible_records_params(subject_id: int, *, levels: Iterable[str], today: date,
@@ -133,15 +144,18 @@ def visible_records_params(subject_id: int, *, levels: Iterable[str], today: dat
             entry_codes is None, entry_codes or []]
 
 
-def records_from_rows(rows: Iterable[Sequence[Any]], *, full_identity: bool) -> list[RecordView]:
+def records_from_rows(rows: Iterable[Sequence[Any]], *, full_identity: bool, person: bool = False
+                      ) -> list[RecordView]:
     """The rows of ``VISIBLE_RECORDS_SQL`` (its ``RECORD_COLUMNS`` columns, ``data`` decoded, as
-    ``pubcredit.prepared`` returns it) as shown to a reader."""
+    ``pubcredit.prepared`` returns it) of one subject as shown to a reader; ``person``: the subject
+    is a natural person (its name in the records is masked unless ``full_identity``)."""
     rows = list(rows)
     specs_of = field_specs({r[3] for r in rows})
+    full = full_identity
     return [
         RecordView(id=rid, entry_code=code, entry_name=entry_name, info_class=info_class, open_level=level,
                    source=source, department=department, decision_date=decided, disclosure_until=until,
-                   version=version, fields=shown_fields(specs_of[vid], data, full_identity=full_identity))
+                   version=version, fields=shown_fields(specs_of[vid], data, full_identity=full, person=person))
         for rid, code, entry_name, vid, department, info_class, level, source, decided, until, version, data in rows
     ]
 

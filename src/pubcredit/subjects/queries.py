@@ -263,13 +263,15 @@ def profile(subject: Subject, *, reader: Reader, today: date | None = None,
     if by_authorization:
         vis = visibility(reader, sid, today=today, authorization=(auth_json[0], auth_json[1]) if auth_json else None)
     full = sees_full_identity(vis)
+    person = subject.kind == SubjectKind.NATURAL_PERSON
     relations = [_relation_view(role, name, kind, uscc, full=full)
                  for role, name, kind, uscc in relations_json or ()]
     if _within(vis, bound):
-        records = [r for r in records_from_rows((row[3:] for row in rows[1:]), full_identity=full)
+        records = [r for r in records_from_rows((row[3:] for row in rows[1:]), full_identity=full, person=person)
                    if vis.allows(r.open_level, r.entry_code)]
     else:  # never for the readers there are (an organisation's visibility is within an authorisation's)
-        records = visible_records(sid, levels=vis.levels, entries=vis.entries, today=today, full_identity=full)
+        records = visible_records(sid, levels=vis.levels, entries=vis.entries, today=today, full_identity=full,
+                                  person=person)
     if select is not None:
         records = select(records)
     grouped: dict[str, list[RecordView]] = {c: [] for c in CLASS_ORDER}
@@ -392,7 +394,8 @@ def profiles(subjects: Sequence[Subject], *, reader: Reader, today: date,
     """
     vis_by = visibilities(reader, [s.pk for s in subjects], today=today)
     relations = _relations_of([s.pk for s in subjects if s.kind in ORGANIZATION_KINDS], vis_by)
-    records = _visible_records_of(vis_by, today=today)
+    records = _visible_records_of(vis_by, today=today,
+                                  persons={s.pk for s in subjects if s.kind == SubjectKind.NATURAL_PERSON})
     out: dict[int, Profile] = {}
     for subject in subjects:
         vis = vis_by[subject.pk]
@@ -424,12 +427,14 @@ def _relations_of(org_ids: list[int], vis_by: Mapping[int, Visibility]) -> dict[
     return out
 
 
-def _visible_records_of(vis_by: Mapping[int, Visibility], *, today: date) -> dict[int, list[RecordView]]:
+def _visible_records_of(vis_by: Mapping[int, Visibility], *, today: date, persons: Collection[int] = ()
+                        ) -> dict[int, list[RecordView]]:
     """``collection.queries.visible_records`` of many subjects, each at its own visibility, in one query.
 
     The rows are those ``visible_records`` selects — active, within disclosure, of the levels and
     entries ``Visibility.allows`` (the same test as its filter) — shown the same way (fields in
-    catalog order, resident IDs masked unless the reader is the person) and in its order: newest
+    catalog order, resident IDs and the names of the ``persons`` among the subjects masked unless
+    the reader is the person) and in its order: newest
     decision first (undated first, as PostgreSQL sorts them), then newest id.
     """
     from pubcredit.catalog.models import CatalogEntry, Department
@@ -454,12 +459,12 @@ def _visible_records_of(vis_by: Mapping[int, Visibility], *, today: date) -> dic
     fields_of = field_specs({r[3] for r in rows})
     departments = dict(Department.objects.filter(pk__in={r[4] for r in rows}).values_list("id", "name"))
     full_by = {sid: sees_full_identity(v) for sid, v in vis_by.items()}
+    person_by = {sid: sid in persons for sid in vis_by}
     for rid, sid, entry_id, version_id, dept_id, info_class, level, source, decided, until, version, data in rows:
         code, entry_name = entries[entry_id]
         if not vis_by[sid].allows(level, code):
             continue
-        full = full_by[sid]
-        shown = shown_fields(fields_of[version_id], data, full_identity=full)
+        shown = shown_fields(fields_of[version_id], data, full_identity=full_by[sid], person=person_by[sid])
         out.setdefault(sid, []).append(RecordView(
             id=rid, entry_code=code, entry_name=entry_name, info_class=info_class, open_level=level, source=source,
             department=departments[dept_id], decision_date=decided, disclosure_until=until, version=version,
