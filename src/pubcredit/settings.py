@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "pubcredit.access.middleware.ApiErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pubcredit.access.middleware.MethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "pubcredit.urls"

@@ -49,10 +49,11 @@ def test_my_credit_shows_every_level(me: tuple[Client, User]) -> None:
 
 def test_query_log_page_lists_reads(me: tuple[Client, User]) -> None:
     client, user = me
+    dept = DepartmentFactory(code="hz-scjgj", name="杭州市市场监督管理局")
     QueryLog.objects.create(subject=user.subject, reader_kind="officer", reader_name="dept:hz-scjgj",
-                            levels=["internal"], entries=["X"], purpose="许可审查", channel="api")
+                            department=dept, levels=["internal"], entries=["X"], purpose="许可审查", channel="api")
     html = client.get("/my/query-log/").content.decode()
-    assert "dept:hz-scjgj" in html
+    assert "杭州市市场监督管理局" in html  # the department, by name (tests/portal/test_query_log_page.py)
     assert "许可审查" in html
 
 

@@ -5,10 +5,12 @@
 ``SecondFactorMiddleware``     staff must pass their one-time code before reaching anything;
                                anonymous visitors of staff paths go to the login page
 ``ApiErrorMiddleware``         an unexpected error under /api/ answers JSON 500, no details
+``MethodNotAllowedMiddleware`` a 405 says why: JSON under /api/, the portal's error page elsewhere
 
 Order in ``settings.MIDDLEWARE``: headers outermost (so even WhiteNoise's and the 429 responses
 get them), the rate limit before authentication (an anonymous scraper costs one short query),
-the second factor right after ``AuthenticationMiddleware``.
+the second factor right after ``AuthenticationMiddleware``, the 405 answer innermost (it renders
+the page with the request's language and user).
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -167,3 +176,32 @@ class ApiErrorMiddleware:
             return _json({"code": "invalid", "message": _("请求有误")}, 400)
         logger.error("unhandled error in %s %s", request.method, request.path, exc_info=exception)
         return _json({"code": "server_error", "message": _("服务暂时不可用，请稍后重试。")}, 500)
+
+
+class MethodNotAllowedMiddleware:
+    """A request with a method the view does not take (a POST to ``/search/``) answers 405 with a body
+    that says so, ``Allow`` kept: under /api/ JSON as the API's other errors (django-ninja answers the
+    text ``Method not allowed``), elsewhere the portal's error page (``require_GET`` and class-based
+    views answer 405 with no body at all)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        answer: HttpResponse
+        if _is_api(request):
+            if response.get("Content-Type", "").startswith("application/json"):
+                return response
+            answer = _json({"code": "method_not_allowed", "message": _("不支持该请求方式")}, 405)
+        elif response.content:
+            return response
+        else:
+            answer = render(request, "portal/error.html", {
+                "title": _("不支持的请求方式"),
+                "message": _("此页面不支持这种请求方式，请通过页面上的链接或表单访问。"),
+            }, status=405)
+        answer["Allow"] = response["Allow"]
+        return answer

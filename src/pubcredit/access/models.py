@@ -7,6 +7,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pubcredit.catalog.models import OpenLevel
+
 
 class Role(models.TextChoices):
     SUBJECT = "subject", _("信用主体")
@@ -124,6 +126,15 @@ class Matter(models.Model):
         return f"{self.code} {self.name}"
 
 
+class QueryChannel(models.TextChoices):
+    """The channels a non-public read is logged with (``Reader.channel``), as the subject's query log names them."""
+
+    WEB = "web", _("网页")
+    API = "api", _("接口")
+    BATCH = "batch", _("批量查询")
+    PDF = "pdf", _("PDF 报告")
+
+
 class QueryLog(models.Model):
     """One non-public read (Art. 33, 39): who read which subject's what, why, when, how.
 
@@ -159,6 +170,29 @@ class QueryLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.reader_name} → {self.subject_id}"
+
+    # As the subject reads its query log (谁查询了我, Art. 33): who read, what, how, in words. Read the
+    # rows with ``select_related("agency", "department")`` (``access.queries.query_log_for``).
+
+    @property
+    def reader_label(self) -> str:
+        """Who read: the organisation reading under an authorisation, else the department, else the
+        reader's role (a supervisor), else the logged name."""
+        if self.agency is not None:
+            return self.agency.name
+        if self.department is not None:
+            return self.department.name
+        if self.reader_kind in Role.values:
+            return str(Role(self.reader_kind).label)
+        return self.reader_name
+
+    @property
+    def level_labels(self) -> list[str]:
+        return [str(OpenLevel(lv).label) if lv in OpenLevel.values else lv for lv in self.levels]
+
+    @property
+    def channel_label(self) -> str:
+        return str(QueryChannel(self.channel).label) if self.channel in QueryChannel.values else self.channel
 
 
 # Login machinery (second factor, failed-login and request-rate counters): see login_models.

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -25,6 +26,7 @@ from pubcredit.codes import regions
 from pubcredit.collection import market
 from pubcredit.errors import InvalidInput, NotFound, NotPermitted, PubcreditError
 from pubcredit.portal.forms import AuthorizationForm, DeclarationForm
+from pubcredit.portal.templatetags.portal_format import ldate
 from pubcredit.subjects import queries
 from pubcredit.subjects.models import Subject
 from pubcredit.textinput import storable
@@ -72,6 +74,9 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/search.html", context, status=400 if query else 200)
     if result.exact is not None:
         return HttpResponseRedirect(reverse("portal:subject", args=[queries.public_url_key(result.exact)]))
+    if result.count and result.page > result.pages:  # past the last page (an old link, a typed number): the last
+        last = urlencode({"q": result.query, "page": str(result.pages)})
+        return HttpResponseRedirect(f"{reverse('portal:search')}?{last}")
     if query:
         context["result"] = {
             "count": result.count, "page": result.page, "pages": result.pages, "capped": result.capped,
@@ -213,7 +218,11 @@ def my_authorizations(request: HttpRequest) -> HttpResponse:
             field = {"code": "grantee_code", "grantee": "grantee_code"}.get(exc.field or "", exc.field)
             form.add_error(field if field in form.fields else None, exc.message)
         else:
-            messages.success(request, _("授权已生效。"))
+            starts = form.cleaned_data["valid_from"]
+            if starts > timezone.localdate():  # listed as 未生效 until then, as ``access.readers.visibility`` reads it
+                messages.success(request, _("授权已保存，自 %(date)s 起生效。") % {"date": ldate(starts)})
+            else:
+                messages.success(request, _("授权已生效。"))
             return HttpResponseRedirect(reverse("portal:my_authorizations"))
     rows = list(access_queries.authorizations_of(own.pk, reader=reader))
     today = timezone.localdate()
