@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from pubcredit.adminkit import CappedCountAdmin, ReadOnlyAdmin, search_by_ids
 from pubcredit.catalog.models import CatalogEntry
-from pubcredit.collection.models import Batch, BatchRejection, Consent, NameReview, Record
+from pubcredit.collection import services
+from pubcredit.collection.models import Batch, BatchRejection, Consent, NameReview, NameReviewResolution, Record
+from pubcredit.errors import PubcreditError
 from pubcredit.subjects import queries as subject_queries
 
 if TYPE_CHECKING:
@@ -97,8 +101,48 @@ class ConsentAdmin(ReadOnlyAdmin, _ConsentAdmin):
     raw_id_fields = ["subject"]
 
 
+class ResolveReviewForm(ActionForm):
+    note = forms.CharField(label=_("处理说明"), required=False, max_length=500)
+
+
 @admin.register(NameReview)
 class NameReviewAdmin(ReadOnlyAdmin, _ReviewAdmin):
-    list_display = ["subject", "submitted_name", "known_name", "batch", "row_number", "resolved_at", "resolution"]
+    """Flagged names; an officer resolves them with the two actions (through the service, audited)."""
+
+    list_display = ["subject", "submitted_name", "known_name", "batch", "row_number", "resolved_at", "resolution",
+                    "resolved_by"]
     list_filter = ["resolution"]
     raw_id_fields = ["subject", "batch"]
+    action_form = ResolveReviewForm
+    actions = ["rename_action", "keep_action"]
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("collection.change_namereview"))
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[NameReview], resolution: str) -> None:
+        note = str(request.POST.get("note") or "")
+        done = 0
+        for review in queryset.filter(resolved_at__isnull=True).order_by("pk"):
+            if not NameReview.objects.filter(pk=review.pk, resolved_at__isnull=True).exists():
+                continue  # closed meanwhile: its subject was renamed by an earlier one of the selection
+            try:
+                services.resolve_name_review(review.pk, resolution=resolution, note=note,
+                                             actor=f"admin:{request.user.get_username()}")
+                done += 1
+            except PubcreditError as exc:
+                self.message_user(request, f"{review}: {exc}", level=messages.ERROR)
+        if done:
+            self.message_user(request, f"已处理 {done} 条名称待核记录", level=messages.SUCCESS)
+
+    @admin.action(description=_("采用报送名称（主体更名）"), permissions=["resolve"])
+    def rename_action(self, request: HttpRequest, queryset: QuerySet[NameReview]) -> None:
+        self._resolve(request, queryset, NameReviewResolution.RENAMED)
+
+    @admin.action(description=_("保留已登记名称"), permissions=["resolve"])
+    def keep_action(self, request: HttpRequest, queryset: QuerySet[NameReview]) -> None:
+        self._resolve(request, queryset, NameReviewResolution.KEPT)

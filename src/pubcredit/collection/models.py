@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pubcredit.catalog.models import CatalogEntry, CatalogVersion, Department, InfoClass, OpenLevel
-from pubcredit.subjects.models import Subject
+from pubcredit.subjects.models import Subject, SubjectRelation
 
 
 class RecordSource(models.TextChoices):
@@ -191,8 +191,17 @@ class Consent(models.Model):
         return f"{self.subject_id} {self.category} {self.document_ref}"
 
 
+class NameReviewResolution(models.TextChoices):
+    RENAMED = "renamed", _("采用报送名称（已更名）")
+    KEPT = "kept", _("保留已登记名称")
+
+
 class NameReview(models.Model):
-    """A submitted name that contradicts the name known for the same code: for an officer to review."""
+    """A submitted name that contradicts the name known for the same code: for an officer to review.
+
+    Resolved through ``collection.services.resolve_name_review`` (renamed or kept); renaming the
+    subject by any path closes its open reviews.
+    """
 
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="name_reviews",
                                 verbose_name=_("信用主体"))
@@ -201,8 +210,10 @@ class NameReview(models.Model):
     submitted_name = models.CharField(max_length=200, verbose_name=_("报送名称"))
     known_name = models.CharField(max_length=200, verbose_name=_("已登记名称"))
     resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("处理时间"))
-    resolution = models.CharField(max_length=16, blank=True, verbose_name=_("处理结果"))  # "renamed" / "kept"
+    resolution = models.CharField(max_length=16, blank=True, choices=NameReviewResolution.choices,
+                                  verbose_name=_("处理结果"))
     resolved_by = models.CharField(max_length=150, blank=True, verbose_name=_("处理人"))
+    note = models.TextField(blank=True, db_default="", verbose_name=_("处理说明"))
 
     class Meta:
         verbose_name = _("名称待核")
@@ -210,3 +221,26 @@ class NameReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id}: {self.submitted_name} ≠ {self.known_name}"
+
+
+class RecordRelation(models.Model):
+    """A relation named by a record version (basic-information entries, Art. 10, 26).
+
+    When the version is superseded or revoked, a relation that no active record names any more
+    is ended (``SubjectRelation.until``); legal representatives and principals are settled from
+    the active records naming them (docs/collection.md).
+    """
+
+    # The unique constraint leads with the record: no separate index on it.
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="relation_links", db_index=False,
+                               verbose_name=_("信用记录"))
+    relation = models.ForeignKey(SubjectRelation, on_delete=models.PROTECT, related_name="record_links",
+                                 verbose_name=_("主体关系"))
+
+    class Meta:
+        verbose_name = _("记录所载关系")
+        verbose_name_plural = _("记录所载关系")
+        constraints = [models.UniqueConstraint(fields=["record", "relation"], name="record_relation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} → {self.relation_id}"

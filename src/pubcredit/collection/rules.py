@@ -495,6 +495,20 @@ def org_kind_for_new_subject(code: str, entry_kinds: Sequence[str]) -> str | Non
     return LEGAL_PERSON if LEGAL_PERSON in kinds else kinds[0]
 
 
+def kind_of_new_branch(code: str) -> str | None:
+    """The kind to register an unknown branch (分支机构) under.
+
+    Civil Code Art. 74: a legal person's branch is not itself a legal person (its civil
+    liability is borne by the legal person), so a branch is an unincorporated organisation
+    whenever its USCC allows that kind (an enterprise code, 91, does); otherwise the code's own
+    kind. Created unverified, like any subject first named by a record (Art. 3).
+    """
+    kinds = org_kinds_for_uscc(code)
+    if UNINCORPORATED_ORG in kinds:
+        return UNINCORPORATED_ORG
+    return org_kind_for_new_subject(code, kinds)
+
+
 def looks_like_resident_id(text: str, today: date) -> bool:
     try:
         validate_resident_id(text, today=today)
@@ -517,6 +531,42 @@ POSITION_ROLES: Final = {
     "经理": "manager", "总经理": "manager", "副经理": "manager", "财务负责人": "manager",
     "董事会秘书": "manager", "其他高级管理人员": "manager",
 }
+
+
+#: Roles one person holds at a time in an organisation (see :func:`held_alone`).
+SINGLE_HOLDER_ROLES: Final = ("legal_rep", "principal")
+
+
+def relates_from(kind: str) -> bool:
+    """Whether a basic-information row about a subject of ``kind`` establishes relations.
+
+    Art. 10, 26: the legal representative, principal, officers and branches are related to an
+    organisation. A row about a natural person has no organisation to relate anyone to: the
+    persons it names are neither related nor registered.
+    """
+    return kind != NATURAL_PERSON
+
+
+def relation_role(role: str, organization_kind: str) -> str:
+    """The role a relation named in a row takes for an organisation of ``organization_kind``.
+
+    Art. 10, 26 (and Civil Code Art. 61): a legal person has a legal representative; an
+    unincorporated organisation has a principal (负责人) instead.
+    """
+    if role == "legal_rep" and organization_kind == UNINCORPORATED_ORG:
+        return "principal"
+    return role
+
+
+def held_alone(role: str) -> bool:
+    """Whether one person at a time holds ``role`` in an organisation.
+
+    Civil Code Art. 61: the legal representative is the one person who acts for the legal
+    person; the principal (负责人) registered for an unincorporated organisation or a branch is
+    likewise one person. Art. 10, 26 of the regulation relate them to the organisation. A newly
+    named holder ends the previous one; several directors, supervisors or managers coexist.
+    """
+    return role in SINGLE_HOLDER_ROLES
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ identities are streamed with COPY into a temporary staging table, where subjects
 versions and rejections are settled with a handful of set-based statements, and the new record
 versions are then written by COPY straight into the records table (docs/collection.md). The
 number of queries does not grow with the number of rows (relations of basic-information
-entries aside: one ``relate`` per new relation).
+entries included: they are recorded, linked to their records and ended in bulk).
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ from pubcredit.collection.models import (
     BatchStatus,
     Consent,
     NameReview,
+    NameReviewResolution,
     Record,
+    RecordRelation,
     RecordSource,
     RecordStatus,
 )
@@ -59,6 +61,7 @@ from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from pubcredit.subjects import pii
 from pubcredit.subjects import services as subject_services
 from pubcredit.subjects.models import NameChange, Subject, SubjectKind, SubjectRelation
+from pubcredit.subjects.models import RelationRole as SubjectRelationRole
 from pubcredit.textinput import one_line, storable
 
 #: Rejections listed in a batch summary (the batch keeps all of them).
@@ -114,7 +117,7 @@ class _Chunk:
     rows: int
     ok: int
     persons: dict[str, tuple[str, str]]  # id hash -> (resident ID, name), first row wins
-    relations: list[tuple[str, Relation]]  # (organisation USCC, related)
+    relations: list[tuple[int, str, str, Relation]]  # (row number, natural key, organisation USCC, related)
     # Accepted rows, by row number: (subject code, name, the record's COPY line after subject and
     # version, line end included, UTF-8).
     records: dict[int, tuple[str, str, bytes]]
@@ -188,7 +191,7 @@ class _Producer(threading.Thread):
         records: dict[int, tuple[str, str, bytes]] = {}
         constants_end = self.constants + "\n"  # the last columns of every record line, and its end
         persons: dict[str, tuple[str, str]] = {}
-        relations: list[tuple[str, Relation]] = []
+        relations: list[tuple[int, str, str, Relation]] = []
         ok = 0
         for row_number, raw in self.rows:
             if column_map is None:
@@ -230,7 +233,7 @@ class _Producer(threading.Thread):
                 if result.resident_id is not None and result.id_hash not in persons:
                     persons[str(result.id_hash)] = (result.resident_id, result.name)
                 for rel in result.relations:
-                    relations.append((str(result.uscc), rel))
+                    relations.append((row_number, result.natural_key, str(result.uscc), rel))
             else:
                 assert isinstance(result, list)  # noqa: S101 - for mypy
                 # A reason may quote a refused value; NUL (refused in text fields) cannot be stored.
@@ -366,8 +369,13 @@ def _register_subjects(table: str, got: _Chunk, *, batch: Batch, actor: str) -> 
             WHERE w.subject_id IS NULL AND w.uscc IS NOT NULL ORDER BY w.uscc, w.first_row""")
     organizations = [(str(k), str(u), str(n or "")) for k, u, n in orgs]
     relations = got.relations
-    related_orgs = {r.uscc: r.name for _, r in relations if r.uscc}
-    related_people = {r.id_hash: (r.resident_id, r.name) for _, r in relations if r.id_hash and r.resident_id}
+    related_orgs: dict[str, tuple[str, str]] = {}
+    related_people: dict[str, tuple[str, str]] = {}
+    for *_, r in relations:  # the first row naming a subject gives its name (as for the rows' own subjects)
+        if r.uscc:
+            related_orgs.setdefault(r.uscc, (r.role, r.name))
+        elif r.id_hash and r.resident_id:
+            related_people.setdefault(r.id_hash, (r.resident_id, r.name))
     unknown = {str(h) for (h,) in _fetch(f"SELECT DISTINCT id_hash FROM {who} WHERE subject_id IS NULL "
                                          "AND id_hash IS NOT NULL")} if got.persons else set()
     people = [got.persons[h] for h in got.persons if h in unknown]
@@ -380,8 +388,9 @@ def _register_subjects(table: str, got: _Chunk, *, batch: Batch, actor: str) -> 
         staged = {u for _, u, _ in organizations}
         present = {str(u) for (u,) in _fetch(f"SELECT uscc FROM {subject_table} WHERE uscc = ANY(%s)",
                                              [list(related_orgs)])}
-        for code, name in related_orgs.items():
-            kind = rules.org_kind_for_new_subject(code, rules.org_kinds_for_uscc(code))
+        for code, (role, name) in related_orgs.items():
+            kind = (rules.kind_of_new_branch(code) if role == SubjectRelationRole.BRANCH
+                    else rules.org_kind_for_new_subject(code, rules.org_kinds_for_uscc(code)))
             if code not in present and code not in staged and kind:
                 organizations.append((kind, code, name))
     if not organizations and not people:
@@ -403,61 +412,158 @@ def _comparable(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).split())
 
 
-def _name_reviews(table: str, batch: Batch) -> int:
-    """Flag submitted names that contradict the name known for the code (never silently merged)."""
-    changes = NameChange._meta.db_table
-    candidates = sorted(_fetch(
+#: A name submitted for a subject: (row number, subject id, submitted name, known name).
+_NameSeen = tuple[int, int, str, str]
+
+
+def _name_reviews(table: str, batch: Batch, named: Iterable[_NameSeen] = ()) -> int:
+    """Flag submitted names that contradict the name known for the code (never silently merged).
+
+    The chunk's own subjects (from its subject map) and the subjects its rows name as related
+    (``named``: legal representatives, officers, branches) go through the same comparison:
+    after NFKC and whitespace normalisation, against the known name, the subject's former names
+    and its open reviews. At most three queries and one insert per chunk.
+    """
+    candidates = [(int(r), int(i), str(n), str(k)) for r, i, n, k in _fetch(
         f"""SELECT w.first_row, w.subject_id, w.name, w.known_name FROM {table}_who w
-            WHERE w.subject_id IS NOT NULL AND w.name <> '' AND w.name <> w.known_name
-              AND NOT EXISTS (SELECT 1 FROM {changes} c WHERE c.subject_id = w.subject_id AND c.old_name = w.name)"""))
+            WHERE w.subject_id IS NOT NULL AND w.name <> '' AND w.name <> w.known_name""")]
+    candidates += [c for c in named if c[2] and c[2] != c[3]]
+    candidates = [c for c in candidates if _comparable(c[2]) != _comparable(c[3])]
     if not candidates:
         return 0
-    open_reviews = set(NameReview.objects.filter(subject_id__in={c[1] for c in candidates}, resolved_at__isnull=True)
-                       .values_list("subject_id", "submitted_name"))
+    ids = {c[1] for c in candidates}
+    # Former names and open reviews, compared in the same normalised form as the known name.
+    settled = {(subject_id, _comparable(name)) for subject_id, name in
+               NameChange.objects.filter(subject_id__in=ids).values_list("subject_id", "old_name")}
+    settled |= {(subject_id, _comparable(name)) for subject_id, name in
+                NameReview.objects.filter(subject_id__in=ids, resolved_at__isnull=True)
+                .values_list("subject_id", "submitted_name")}
     reviews: dict[tuple[int, str], NameReview] = {}
-    for row_number, subject_id, submitted, known in candidates:
-        if _comparable(submitted) == _comparable(known) or (subject_id, submitted) in open_reviews:
+    for row_number, subject_id, submitted, known in sorted(candidates):
+        seen = (subject_id, _comparable(submitted))
+        if seen in settled:
             continue
-        reviews.setdefault((subject_id, submitted), NameReview(
+        reviews.setdefault(seen, NameReview(
             subject_id=subject_id, batch=batch, row_number=row_number, submitted_name=submitted[:200],
             known_name=known[:200]))
     NameReview.objects.bulk_create(reviews.values(), batch_size=2000)
     return len(reviews)
 
 
-def _relate(relations: list[tuple[str, Relation]], *, batch: Batch, actor: str) -> int:
-    """Create the relations named by basic-information rows (Art. 10, 26); existing ones stay."""
+def _relate(relations: list[tuple[int, str, str, Relation]], *, batch: Batch, actor: str,
+            entry_id: int) -> tuple[list[_NameSeen], set[int], set[int]]:
+    """Record the relations named by a chunk's basic-information rows (Art. 10, 26) and link them
+    to the active record of each row (``RecordRelation``), so that they end with it.
+
+    Returns the names the rows give the related subjects (for name review), the relations to
+    reopen (ended, and named again by an active record; roles held alone are settled by
+    :func:`_settle_holders` instead) and the organisations whose legal representative or
+    principal was named. A constant number of queries per chunk, and none without relations.
+    """
     if not relations:
-        return 0
-    codes = {u for u, _ in relations} | {r.uscc for _, r in relations if r.uscc}
-    hashes = {r.id_hash for _, r in relations if r.id_hash}
+        return [], set(), set()
+    codes = {u for _, _, u, _ in relations} | {r.uscc for *_, r in relations if r.uscc}
+    hashes = {r.id_hash for *_, r in relations if r.id_hash}
     subjects = {s.uscc: s for s in Subject.objects.filter(uscc__in=codes)}
-    people = {s.resident_id_hash: s for s in Subject.objects.filter(resident_id_hash__in=hashes)}
-    existing = set(SubjectRelation.objects.filter(organization__in=subjects.values())
-                   .values_list("organization_id", "related_id", "role"))
-    created = 0
-    for org_code, rel in relations:
+    people = ({s.resident_id_hash: s for s in Subject.objects.filter(resident_id_hash__in=hashes)}
+              if hashes else {})
+    named: list[_NameSeen] = []
+    links: dict[tuple[int, int, str], list[str]] = {}  # relation -> natural keys of the rows naming it
+    pairs: dict[tuple[int, int, str], tuple[Subject, Subject, str]] = {}
+    for row_number, key, org_code, rel in relations:
         org = subjects.get(org_code)
         related = subjects.get(rel.uscc) if rel.uscc else people.get(rel.id_hash)
-        if org is None or related is None or org.pk == related.pk:
+        if related is not None and rel.name:
+            named.append((row_number, related.pk, rel.name, related.name))
+        if org is None or related is None or org.pk == related.pk or not rules.relates_from(org.kind):
             continue
-        if org.kind == SubjectKind.NATURAL_PERSON:
-            continue
-        role = rel.role
-        if role == "legal_rep" and org.kind == SubjectKind.UNINCORPORATED_ORG:
-            role = "principal"  # an unincorporated organisation has a principal, not a legal representative
-        key = (org.pk, related.pk, role)
-        if key in existing:
-            continue
-        subject_services.relate(organization=org, related=related, role=role, source=f"报送批次 #{batch.pk}",
-                                actor=actor)
-        existing.add(key)
-        created += 1
-    return created
+        role = rules.relation_role(rel.role, org.kind)
+        triple = (org.pk, related.pk, role)
+        pairs.setdefault(triple, (org, related, role))
+        links.setdefault(triple, []).append(key)
+    if not pairs:
+        return named, set(), set()
+    found = subject_services.relate_many(pairs.values(), source=f"报送批次 #{batch.pk}", actor=actor)
+    keys = sorted({k for ks in links.values() for k in ks})
+    record_of = {str(k): int(i) for k, i in _fetch(
+        f"""SELECT k.key, r.id FROM unnest(%s::text[]) AS k(key)
+            CROSS JOIN LATERAL (SELECT x.id FROM {Record._meta.db_table} x
+                                WHERE x.entry_id = %s AND x.status = %s AND x.natural_key = k.key LIMIT 1) r""",
+        [keys, entry_id, RecordStatus.ACTIVE])}
+    record_ids: list[int] = []
+    relation_ids: list[int] = []
+    for triple, ks in links.items():
+        for k in ks:
+            if k in record_of and triple in found:
+                record_ids.append(record_of[k])
+                relation_ids.append(found[triple][0])
+    if record_ids:
+        _execute(f"""INSERT INTO {RecordRelation._meta.db_table} (record_id, relation_id)
+                     SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING""",
+                 [record_ids, relation_ids])
+    reopen = {rid for (_, _, role), (rid, ended) in found.items() if ended and not rules.held_alone(role)}
+    holders = {org_id for org_id, _, role in found if rules.held_alone(role)}
+    return named, reopen, holders
 
 
-def _merge(table: str, chunk: _Chunk, batch: Batch, now: Any) -> tuple[int, int]:
-    """Supersede changed records and write new versions. Returns (inserted, superseded).
+def _unnamed_relations(record_ids: list[int]) -> list[tuple[int, int]]:
+    """The current relations named by these (now superseded or revoked) records that no active
+    record names any more: ``(relation id, organisation id)``. One query."""
+    if not record_ids:
+        return []
+    links, records, relations = (RecordRelation._meta.db_table, Record._meta.db_table,
+                                 SubjectRelation._meta.db_table)
+    return [(int(i), int(o)) for i, o in _fetch(
+        f"""SELECT DISTINCT sr.id, sr.organization_id FROM {links} l
+            JOIN {relations} sr ON sr.id = l.relation_id
+            WHERE l.record_id = ANY(%s) AND sr.until IS NULL
+              AND NOT EXISTS (SELECT 1 FROM {links} m JOIN {records} r ON r.id = m.record_id
+                              WHERE m.relation_id = sr.id AND r.status = %s)""",
+        [record_ids, RecordStatus.ACTIVE])]
+
+
+def _settle_holders(organization_ids: set[int], ending: set[int]) -> tuple[set[int], set[int]]:
+    """Who holds each role held alone (legal representative, principal: ``rules.held_alone``) in
+    these organisations: ``(relations to end, relations to reopen)``.
+
+    The candidates are the organisation's current holders and every holder an active record
+    names (an earlier one ended by a later record comes back when that record is revoked or
+    corrected). The holder named by the latest decision wins (then the latest collected
+    record; holders no active record names come last); the others end. One query.
+    """
+    if not organization_ids:
+        return set(), set()
+    links, records, relations = (RecordRelation._meta.db_table, Record._meta.db_table,
+                                 SubjectRelation._meta.db_table)
+    ranked = _fetch(
+        f"""SELECT sr.id, sr.until IS NOT NULL,
+                   row_number() OVER (PARTITION BY sr.organization_id
+                                      ORDER BY k.decided DESC NULLS LAST, k.seq DESC NULLS LAST, sr.id DESC)
+            FROM {relations} sr
+            CROSS JOIN LATERAL (SELECT max(r.decision_date) AS decided, max(r.id) AS seq
+                                FROM {links} l JOIN {records} r ON r.id = l.record_id
+                                WHERE l.relation_id = sr.id AND r.status = %s) k
+            WHERE sr.organization_id = ANY(%s) AND sr.role = ANY(%s) AND NOT (sr.id = ANY(%s))
+              AND (sr.until IS NULL OR k.seq IS NOT NULL)""",
+        [RecordStatus.ACTIVE, sorted(organization_ids), list(rules.SINGLE_HOLDER_ROLES), sorted(ending)])
+    end = {int(i) for i, ended, n in ranked if n > 1 and not ended}
+    reopen = {int(i) for i, ended, n in ranked if n == 1 and ended}
+    return end, reopen
+
+
+def _end_relations_of(record_ids: list[int], *, reopen: Iterable[int] = (), holders: Iterable[int] = ()) -> None:
+    """End what corrected or revoked records alone named, reopen ``reopen``, and settle the roles
+    held alone in the organisations concerned (``holders`` and those of the relations ended)."""
+    unnamed = _unnamed_relations(record_ids)
+    ending = {i for i, _ in unnamed}
+    end, back = _settle_holders(set(holders) | {o for _, o in unnamed}, ending)
+    if ending or end or reopen or back:
+        subject_services.set_relation_ends(ending=ending | end, reopening=(set(reopen) | back) - ending,
+                                           on=timezone.localdate())
+
+
+def _merge(table: str, chunk: _Chunk, batch: Batch, now: Any) -> tuple[int, list[int]]:
+    """Supersede changed records and write new versions. Returns (inserted, superseded ids).
 
     One index probe per staged row finds the key's active record (``LIMIT 1`` inside ``LATERAL``
     keeps the staged rows on the outer side whatever the statistics say); only the keys found
@@ -475,9 +581,8 @@ def _merge(table: str, chunk: _Chunk, batch: Batch, now: Any) -> tuple[int, int]
                                 LIMIT 1) r
             WHERE s.ok""", [version.entry_id, RecordStatus.ACTIVE])}
     changed = [old_id for old_id, _, differs in previous.values() if differs]
-    superseded = 0
     if changed:
-        superseded = _execute(
+        _execute(
             f"UPDATE {records} SET status = %s, status_changed_at = %s, status_reason = %s WHERE id = ANY(%s)",
             [RecordStatus.SUPERSEDED, now, f"由报送批次 #{batch.pk} 更正", changed])
     subject_of = {(str(code), str(name)): subject_id
@@ -496,7 +601,7 @@ def _merge(table: str, chunk: _Chunk, batch: Batch, now: Any) -> tuple[int, int]
         with connection.cursor() as cur, cur.cursor.copy(
                 f"COPY {records} ({', '.join(_RECORD_COLUMNS)}) FROM STDIN") as copy:
             copy.write(b"".join(pieces))
-    return len(pieces) // 2, superseded
+    return len(pieces) // 2, changed
 
 
 def _record_constants(batch: Batch, now: Any) -> str:
@@ -552,9 +657,13 @@ def _process(*, version: CatalogVersion, department: Department, rows: Iterable[
                 _copy_chunk(table, chunk)
                 _identify(table)
                 _register_subjects(table, chunk, batch=batch, actor=actor)
-                inserted, superseded = _merge(table, chunk, batch, now)
-                _name_reviews(table, batch)
-                _relate(chunk.relations, batch=batch, actor=actor)
+                inserted, changed = _merge(table, chunk, batch, now)
+                superseded = len(changed)
+                named, reopen, holders = _relate(chunk.relations, batch=batch, actor=actor,
+                                                 entry_id=version.entry_id)
+                _name_reviews(table, batch, named)
+                # Relations that only the superseded versions named end; legal representatives settle.
+                _end_relations_of(changed if validator.relation_specs else [], reopen=reopen, holders=holders)
                 rejected_total += _execute(
                     f"""INSERT INTO {BatchRejection._meta.db_table} (batch_id, row_number, field, reason, raw)
                         SELECT %s, row_number, coalesce(field, ''), reason, raw FROM {table} WHERE NOT ok
@@ -617,8 +726,9 @@ def submit_batch(*, entry_code: str, department: Department, rows: Iterable[tupl
     active record with the same content (and subject) is ``unchanged``; with different content it
     becomes the next version and the old one is kept, superseded; a new key is version 1. Unknown
     subjects are registered unverified, contradicting names flagged for review, relations of
-    basic-information entries recorded. Everything happens in one transaction, so a crash leaves
-    nothing; ``progress`` is called with the number of rows read since its last call.
+    basic-information entries recorded (and those only a superseded version named ended).
+    Everything happens in one transaction, so a crash leaves nothing; ``progress`` is called
+    with the number of rows read since its last call.
 
     Raises NotFound (unknown entry, or none published), NotPermitted (Art. 13: a department
     submits only under entries it provides), InvalidInput (a file that cannot be read as a whole,
@@ -811,7 +921,8 @@ def revoke_record(record: int | tuple[str, str | Mapping[str, Any]], *, departme
 
     ``record`` is a record id or ``(entry code, natural key)`` — the stored key, or the key
     fields' values as submitted. The record is kept, marked revoked with reason and time (never
-    deleted); a later resend of the same key is refused. Raises InvalidInput (no reason),
+    deleted); a later resend of the same key is refused. The relations that only this record
+    named end (a legal representative it replaced comes back). Raises InvalidInput (no reason),
     NotFound (also for another department's record: whether it exists is not told), NotPermitted
     (an entry the department does not provide), Conflict (not the active version).
     """
@@ -856,10 +967,67 @@ def revoke_record(record: int | tuple[str, str | Mapping[str, Any]], *, departme
     found.status_reason = why[:REASON_MAX]
     found.status_changed_at = timezone.now()
     found.save(update_fields=["status", "status_reason", "status_changed_at"])
+    _end_relations_of([found.pk])  # the relations it alone named end (Art. 10, 26)
     _audit("collection:record:revoked", actor=who, object_type="record", object_id=str(found.pk),
            subject_id=found.subject_id, data={"before": before, "after": found.status, "reason": found.status_reason,
                                               "entry": found.entry.code, "version": found.version})
     return found
+
+
+# --- name reviews ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def resolve_name_review(review: NameReview | int, *, resolution: str, note: str = "", actor: str) -> NameReview:
+    """Resolve a flagged name (a submitted name that contradicted the known one), audited.
+
+    ``renamed``: the submitted name is the subject's name now — the subject is renamed through
+    ``subjects.services.rename`` (the old name kept as a former name, so records under it still
+    match; the subject's other open reviews close with it). ``kept``: the known name stays.
+    ``note`` says why (one line). Raises InvalidInput (unknown resolution, no actor), NotFound,
+    Conflict (already resolved).
+    """
+    who = _actor(actor)
+    if resolution not in NameReviewResolution.values:
+        raise InvalidInput(f"处理结果应为 {'、'.join(NameReviewResolution.values)} 之一", field="resolution")
+    why = one_line(note or "", field="note")[:REASON_MAX]
+    pk = review.pk if isinstance(review, NameReview) else review
+    locked = NameReview.objects.select_for_update().select_related("subject").filter(pk=pk).first()
+    if locked is None:
+        raise NotFound("未找到该名称待核记录", field="review")
+    if locked.resolved_at is not None:
+        raise Conflict(f"该名称待核记录已于 {timezone.localtime(locked.resolved_at):%Y-%m-%d} 处理", field="review")
+    locked.resolved_at = timezone.now()
+    locked.resolution = resolution
+    locked.resolved_by = who
+    locked.note = why
+    locked.save(update_fields=["resolved_at", "resolution", "resolved_by", "note"])
+    _audit("collection:name_review:resolved", actor=who, object_type="name_review", object_id=str(locked.pk),
+           subject_id=locked.subject_id, data={"resolution": resolution, "submitted_name": locked.submitted_name,
+                                               "known_name": locked.known_name, "note": why})
+    if resolution == NameReviewResolution.RENAMED:
+        subject_services.rename(locked.subject, locked.submitted_name, source=f"名称待核 #{locked.pk}", actor=who)
+    return locked
+
+
+def close_reviews_on_rename(subject: Subject, *, new_name: str, actor: str) -> int:
+    """Close a renamed subject's open name reviews (``renamed``): its name has been decided.
+
+    Called on ``subjects.signals.subject_renamed`` (whoever renamed it). A name a review asked
+    about that is neither the new name nor a former one is flagged again if it is sent again.
+    """
+    who = _actor(actor)
+    now = timezone.now()
+    ids = list(NameReview.objects.select_for_update().filter(subject=subject, resolved_at__isnull=True)
+               .values_list("pk", flat=True))
+    if not ids:
+        return 0
+    note = f"主体已更名为“{new_name}”"[:REASON_MAX]
+    NameReview.objects.filter(pk__in=ids).update(resolved_at=now, resolution=NameReviewResolution.RENAMED,
+                                                 resolved_by=who, note=note)
+    _audit("collection:name_review:closed_by_rename", actor=who, object_type="subject", object_id=str(subject.pk),
+           subject_id=subject.pk, data={"reviews": ids, "new_name": new_name})
+    return len(ids)
 
 
 # --- written consents (Art. 37 para. 3) --------------------------------------------------------

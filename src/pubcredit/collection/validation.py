@@ -315,7 +315,7 @@ class RowValidator:
                                                    f"平台未登记该自然人在 {on.isoformat()} 有效的书面同意，不予归集"))
         if errors:
             return errors
-        relations = self._relations(cleaned)
+        relations = self._relations(cleaned) if self.relation_specs and rules.relates_from(kind) else ()
         # The natural key: a personal value enters it only as its keyed hash.
         parts = []
         for key_field in self.key_fields:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from pubcredit.codes import CodeError, mask_resident_id, validate_resident_id, validate_uscc
 from pubcredit.errors import Conflict, InvalidInput
-from pubcredit.subjects import pii
+from pubcredit.subjects import pii, signals
 from pubcredit.subjects.models import (
     ORGANIZATION_KINDS,
     PERSON_ROLES,
@@ -123,14 +123,70 @@ def relate(*, organization: Subject, related: Subject, role: str, since: date | 
 
 
 @transaction.atomic
+def relate_many(links: Iterable[tuple[Subject, Subject, str]], *, source: str = "",
+                actor: str) -> dict[tuple[int, int, str], tuple[int, bool]]:
+    """Record many relations at once, as :func:`relate` records one (kinds checked the same way).
+
+    Existing relations are kept as they are (an ended one stays ended: reopening is the caller's
+    decision, :func:`set_relation_ends`). Returns ``(organization id, related id, role) ->
+    (relation id, ended)`` for every link given. Two statements, whatever the number of links.
+    """
+    wanted: dict[tuple[int, int, str], None] = {}
+    for organization, related, role in links:
+        check_relation(organization=organization, related=related, role=role)
+        wanted.setdefault((organization.pk, related.pk, role), None)
+    if not wanted:
+        return {}
+    label = (source or actor)[:100]
+    SubjectRelation.objects.bulk_create(
+        [SubjectRelation(organization_id=o, related_id=r, role=k, source=label) for o, r, k in wanted],
+        ignore_conflicts=True, batch_size=5000)
+    orgs, related_ids, roles = (list(column) for column in zip(*wanted, strict=True))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT r.organization_id, r.related_id, r.role, r.id, r.until IS NOT NULL
+                FROM {SubjectRelation._meta.db_table} r
+                JOIN unnest(%s::bigint[], %s::bigint[], %s::text[]) AS t(o, p, k)
+                  ON r.organization_id = t.o AND r.related_id = t.p AND r.role = t.k""",
+            [orgs, related_ids, roles])
+        return {(int(o), int(p), str(k)): (int(i), bool(ended)) for o, p, k, i, ended in cur.fetchall()}
+
+
+@transaction.atomic
+def set_relation_ends(*, ending: Iterable[int] = (), on: date | None = None,
+                      reopening: Iterable[int] = ()) -> tuple[int, int]:
+    """End current relations on ``on`` (default today) and reopen ended ones (``until`` cleared).
+
+    A relation ends when the record that named it is corrected or revoked, or when a later
+    holder of a role held by one person replaces it (collection decides which). Returns the
+    numbers (ended, reopened); relations already in the asked state are left alone.
+    """
+    day = on or timezone.localdate()
+    end, reopen = sorted(set(ending)), sorted(set(reopening) - set(ending))
+    table = SubjectRelation._meta.db_table
+    ended = reopened = 0
+    with connection.cursor() as cur:
+        if end:
+            cur.execute(f"UPDATE {table} SET until = %s WHERE id = ANY(%s) AND until IS NULL", [day, end])
+            ended = max(int(cur.rowcount), 0)
+        if reopen:
+            cur.execute(f"UPDATE {table} SET until = NULL WHERE id = ANY(%s) AND until IS NOT NULL", [reopen])
+            reopened = max(int(cur.rowcount), 0)
+    return ended, reopened
+
+
+@transaction.atomic
 def rename(subject: Subject, new_name: str, *, source: str = "", actor: str) -> Subject:
     """Change a subject's name, keeping the old one (records under it still match)."""
     cleaned = _clean_name(new_name)
     if cleaned == subject.name:
         return subject
-    NameChange.objects.create(subject=subject, old_name=subject.name, new_name=cleaned, source=source or actor)
+    old_name = subject.name
+    NameChange.objects.create(subject=subject, old_name=old_name, new_name=cleaned, source=source or actor)
     subject.name = cleaned
     subject.save(update_fields=["name", "updated_at"])
+    # e.g. collection closes the subject's open name reviews: the name has been decided.
+    signals.subject_renamed.send(sender=Subject, subject=subject, old_name=old_name, new_name=cleaned, actor=actor)
     return subject
 
 
