@@ -83,7 +83,7 @@ def test_revoked_token_is_refused_on_the_special_report_and_the_search(company: 
     for url in (special, f"{special}?from=2025-01-01", f"/search/?q={company.uscc}", "/search/?q=杭州"):
         res = client.get(url, headers={"Authorization": f"Bearer {issued.secret}"})
         _assert_error_page(res, 403, "无权访问")
-        assert "接口令牌无效或已吊销" in res.content.decode()
+        assert "接口令牌无效、已吊销或所属部门已停用" in res.content.decode()
 
 
 def test_error_pages_name_what_is_wrong(company: Subject) -> None:
