@@ -265,13 +265,20 @@ def test_consent_refused_without_and_accepted_with_a_written_consent(catalog: No
     assert submit(dept, [{k: v for k, v in org_row.items() if v}], entry="charitable-donation").accepted == 1
 
 
-def test_consent_must_cover_the_decision_date(catalog: None) -> None:
+def test_consent_must_be_valid_on_the_day_of_collection(catalog: None) -> None:
+    """Art. 37 para. 3 is about collecting: an expired consent covers nothing, even for a donation made
+    while it ran (a reviewer's finding, session 12); a consent in force now covers an earlier one."""
     dept = catalog_queries.department_by_code("hz-mzj")
     rid = f.resident_id()
     person = f.person("李四", code=rid)
     services.record_consent(subject=person, department=dept, category="property", document_ref="D-1",
-                            given_on=date(2025, 6, 1), expires_on=date(2025, 12, 31), actor=ACTOR)
-    assert one_rejection(dept, donation(rid), entry="charitable-donation")[0] == "amount"  # donated 2025-05-01
+                            given_on=date(2025, 1, 1), expires_on=date(2025, 6, 30), actor=ACTOR)
+    field, reason = one_rejection(dept, donation(rid), entry="charitable-donation")  # donated 2025-05-01
+    assert field == "amount"
+    assert f"在 {timezone.localdate().isoformat()} 有效的书面同意" in reason
+    services.record_consent(subject=person, department=dept, category="property", document_ref="D-2",
+                            given_on=timezone.localdate() - timedelta(days=3), actor=ACTOR)
+    assert submit(dept, [donation(rid)], entry="charitable-donation").accepted == 1
 
 
 def test_consent_service_checks(catalog: None) -> None:

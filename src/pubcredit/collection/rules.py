@@ -624,6 +624,14 @@ def consent_label(category: str) -> str:
     return CONSENT_LABELS.get(category, category)
 
 
+def consent_day(*, today: date) -> date:
+    """Art. 37 para. 3: the day a written consent must be valid on for a row to be collected — the day
+    of collection (不得采集 without consent is about the act of collecting). A consent that has
+    expired or been withdrawn by then covers nothing, even for a decision taken while it ran; one
+    given after the decision covers it, being in force when the platform collects."""
+    return today
+
+
 def consent_valid_on(periods: Iterable[tuple[date, date | None]], on: date) -> bool:
     """Art. 37 para. 3: whether one of the person's written consents (given, expires) covers ``on``."""
     return any(given <= on and (expires is None or on <= expires) for given, expires in periods)

@@ -307,7 +307,7 @@ class RowValidator:
                               "缺少主体代码：应填写" + "或".join(_label(self.specs[f]) for f in wanted))]
         errors: list[RowError] = []
         if kind == NATURAL_PERSON and self.consent_fields:
-            on = decision or self.today
+            on = rules.consent_day(today=self.today)
             for fname, category in self.consent_fields:
                 if fname in cleaned and not self.consents.covers(id_hash or "", category, on):
                     what = rules.consent_label(category)
