@@ -140,13 +140,24 @@ def test_ordinary_field_needs_no_consent_and_author_cannot_lower_it() -> None:
     plain, lowered, raised = rules.validate_field_specs([
         field("a", "欠税金额"),
         field("b", "存款余额", consent_required=False),
-        field("c", "月度数值", consent_required=True),
+        field("c", "月度数值", consent_required=True, consent_category="property"),
     ])
     assert plain["consent_required"] is False
     assert "consent_category" not in plain
     assert lowered["consent_required"] is True  # the rules win over the author
-    assert raised["consent_required"] is True  # an author may require more
-    assert "consent_category" not in raised
+    assert raised["consent_required"] is True  # an author may require more …
+    assert raised["consent_category"] == "property"  # … naming the consent that covers the field
+
+
+@pytest.mark.parametrize("category", [None, "", "religion", "财产"])
+def test_a_field_raised_to_consent_by_hand_names_its_consent(category: str | None) -> None:
+    """Without a category no consent could ever be recorded for it (record_consent takes property and
+    tax_amount only), and every person's row would be refused for good (a reviewer's finding)."""
+    extra = {} if category is None else {"consent_category": category}
+    told = "应指明同意事项：tax_amount（纳税数额）、property（财产取得、处分）"
+    with pytest.raises(InvalidInput, match=told) as refused:
+        rules.validate_field_specs([field("c", "月度数值", consent_required=True, **extra)])
+    assert refused.value.field == "fields[0].consent_category"
 
 
 # --- the schema language ---

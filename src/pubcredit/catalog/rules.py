@@ -209,7 +209,7 @@ _CODE18_RE = re.compile(r"^[0-9A-Z]{18}$")
 _AUTHOR_KEYS: Final = frozenset({
     "name", "label", "type", "required", "max_length", "allowed", "allowed_labels", "max_digits",
     "decimal_places", "special_values", "required_if", "description", "personal", "consent_required",
-    "consent_category",  # accepted so that normalised specs validate again; always recomputed
+    "consent_category",  # detected from the name or label; named by the author when raising consent_required
 })
 MAX_FIELDS: Final = 200
 
@@ -327,8 +327,16 @@ def _validate_one(raw: object, where: str) -> FieldSpec:
             raise _bad("必填字段不能再设置条件必填", f"{where}.required_if")
         spec["required_if"] = {"field": cond["field"], "in": _string_list(cond["in"], f"{where}.required_if.in")}
     spec["personal"] = ftype == "resident_id" or _bool(raw.get("personal"), f"{where}.personal")
-    consent = consent_category(spec)
+    consent = consent_category(spec)  # detected from the name or label: it decides
     spec["consent_required"] = consent is not None or _bool(raw.get("consent_required"), f"{where}.consent_required")
+    if consent is None and spec["consent_required"]:
+        # Raised by hand: the author names which consent of Art. 37 para. 3 covers the field, or no
+        # consent could ever be recorded for it (record_consent takes these categories only).
+        given = raw.get("consent_category")
+        if given not in CONSENT_LABELS:
+            choices = "、".join(f"{k}（{v}）" for k, v in CONSENT_LABELS.items())
+            raise _bad(f"须经本人书面同意的字段应指明同意事项：{choices}", f"{where}.consent_category")
+        consent = str(given)
     if consent is not None:
         spec["consent_category"] = consent
     return spec
