@@ -377,3 +377,26 @@ def test_a_nul_in_the_path_or_query_is_a_4xx_not_a_500(dept: Department, method:
         kwargs.update(data={"rows": [penalty_row()], "reason": "撤销"}, content_type="application/json")
     response = call(path, **kwargs)
     assert 400 <= response.status_code < 500, (response.status_code, response.content[:200])
+
+
+def test_id_numbers_in_free_text_are_masked_before_they_are_stored(catalog: None) -> None:
+    """A department may write a person's ID number into the facts of a case: free text is published as
+    sent, so the number is masked before it is stored (a reviewer's finding, session 12). Keys and the
+    structured ID fields are identifiers and are kept."""
+    dept = catalog_queries.department_by_code("hz-scjgj")
+    someone = f.resident_id()
+    key = "杭市监罚〔2025〕330106199001011234号"  # 18 digits in a decision number: a key, kept exactly
+    row = penalty_row(CF_WSH=key, CF_SY=f"经查，当事人雇用的张某（身份证号 {someone}）销售过期食品",
+                      BZ=f"联系人证件 {someone.lower()}")
+    batch = submit(dept, [row])
+    assert batch.accepted == 1
+    record = Record.objects.get(batch=batch)
+    masked = f"{someone[:6]}********{someone[14:]}"
+    assert record.data["CF_SY"] == f"经查，当事人雇用的张某（身份证号 {masked}）销售过期食品"
+    assert someone not in str(record.data)
+    assert someone.lower() not in str(record.data)
+    assert record.natural_key == key
+    assert submit(dept, [row]).unchanged == 1  # the same row again changes nothing
+    page = Client().get(f"/subjects/{row['CF_XDR_SHXYM']}/").content.decode()
+    assert masked in page
+    assert someone not in page

@@ -21,6 +21,7 @@ import orjson
 
 from pubcredit.catalog.rules import CONSENT_LABELS as CONSENT_LABELS
 from pubcredit.codes import CodeError, is_known_province, mask_resident_id, validate_resident_id, validate_uscc
+from pubcredit.codes.masking import RESIDENT_ID_PATTERN, mask_text
 from pubcredit.codes.uscc import CENTRAL_REGION_CODE, REGISTRATION_DEPARTMENTS, USCC_CHARSET
 from pubcredit.textinput import NUL, NUL_REASON
 
@@ -197,6 +198,28 @@ def _string_checker(spec: Mapping[str, Any]) -> Checker:
         return text
 
     return check
+
+
+def is_free_text(spec: Mapping[str, Any]) -> bool:
+    """Whether a field holds free text (a string or text field that is not personal): where a
+    department may write a person's ID number into the facts of a case."""
+    return spec.get("type") in ("string", "text") and not spec.get("personal")
+
+
+def masking_text(check: Checker) -> Checker:
+    """``check``, then every resident-ID-shaped number in the text masked (``330106********1234``).
+
+    Personal information is encrypted at rest and masked in every view not entitled to it; free
+    text cannot be encrypted field by field, so an ID number in it is masked before it is stored
+    (the structured ID fields keep the number itself). Cheap for text without one: a length test
+    and one regular-expression scan."""
+    def check_and_mask(value: Any) -> Any:
+        text = check(value)
+        if isinstance(text, str) and len(text) >= 18 and RESIDENT_ID_PATTERN.search(text):
+            return mask_text(text)
+        return text
+
+    return check_and_mask
 
 
 def _date_checker(spec: Mapping[str, Any]) -> Checker:

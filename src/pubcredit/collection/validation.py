@@ -143,6 +143,11 @@ class RowValidator:
         # Compiled once: (name, checker); personal fields are checked as text and masked.
         self.checkers: list[tuple[str, rules.Checker]] = [
             (name, rules.compile_field(spec, today=today)) for name, spec in self.specs.items()]
+        # Free text (facts, reasons, remarks) is published as sent: resident ID numbers in it are masked
+        # before they are stored. Keys and the subject's own fields are identifiers, kept exactly.
+        exact = {*self.key_fields, *sf.values()}
+        self.checkers = [(name, rules.masking_text(check) if rules.is_free_text(self.specs[name]) and name not in exact
+                          else check) for name, check in self.checkers]
         self.resident_check = rules.resident_id_checker(today)
         self.required = [name for name, s in self.specs.items() if s.get("required")]
         self.required_if = [(name, str(s["required_if"]["field"]), frozenset(s["required_if"]["in"]))
