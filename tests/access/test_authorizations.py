@@ -111,6 +111,8 @@ def test_query_log_is_for_the_subject_only(company_client: tuple[Client, User]) 
     body = res.json()
     assert body["count"] == 1
     assert body["items"][0]["purpose"] == "贷款审批"
+    item = body["items"][0]  # in words, as the 谁查询了我 page shows it
+    assert (item["reader_label"], item["level_labels"], item["channel_label"]) == ("信用服务机构", ["授权查询"], "接口")
     assert Client().get(f"/api/v1/subjects/{user.subject.uscc}/query-log").status_code == 403
     other = Client()
     other.force_login(User.objects.create_user(username="o", password="x-Long-pass-1", role=Role.SUBJECT,

@@ -38,6 +38,9 @@ class QueryLogOut(Schema):
     matter: str | None
     authorization_id: int | None
     channel: str
+    reader_label: str  # who read, in words: the organisation or department's name, else the role
+    level_labels: list[str]  # the levels in words: 社会公开, 授权查询 …
+    channel_label: str  # 网页, 接口, 批量查询 …
 
 
 class QueryLogPage(Schema):

@@ -57,7 +57,8 @@ def query_log(request: HttpRequest, code: str, limit: int = 50, offset: int = 0)
     items = [
         {"at": r.at, "reader_kind": r.reader_kind, "reader_name": r.reader_name, "levels": r.levels,
          "entries": r.entries, "purpose": r.purpose, "matter": r.matter.name if r.matter else None,
-         "authorization_id": r.authorization_id, "channel": r.channel}
+         "authorization_id": r.authorization_id, "channel": r.channel,
+         "reader_label": r.reader_label, "level_labels": r.level_labels, "channel_label": r.channel_label}
         for r in rows[offset: offset + limit]
     ]
     return {"items": items, "count": rows.count()}
