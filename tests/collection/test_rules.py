@@ -39,6 +39,8 @@ def test_dates_in_common_spellings(value: object, expected: str) -> None:
 
 @pytest.mark.parametrize(("spec", "value", "words"), [
     ({"type": "date"}, "2025-02-29", "不是有效日期"),
+    ({"type": "date"}, "0202-03-03", "0202-03-03 早于 1900-01-01，多为年份录入有误"),  # 2022 mistyped
+    ({"type": "date"}, date(202, 3, 3), "早于 1900-01-01"),  # an Excel date cell arrives as a date
     ({"type": "integer"}, "1.5", "应为整数"),
     ({"type": "boolean"}, "也许", "是"),
     ({"type": "enum", "allowed": ["01", "02"]}, "03", "01、02"),

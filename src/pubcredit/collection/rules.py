@@ -168,13 +168,26 @@ def _nfkc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKC", text).strip()
 
 
+#: No credit record is dated before this: an earlier year is a typing error (0202 for 2022), and a
+#: penalty dated in year 202 would be past its disclosure period at once — silently never shown.
+EARLIEST_DATE: Final = date(1900, 1, 1)
+
+
 def parse_date(value: object) -> date:
-    """A date from ``YYYY-MM-DD`` (also ``/``, ``.``, ``年月日`` separators, or ``YYYYMMDD``)."""
+    """A date from ``YYYY-MM-DD`` (also ``/``, ``.``, ``年月日`` separators, or ``YYYYMMDD``), not
+    before ``EARLIEST_DATE``."""
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _nfkc(as_text(value))
+        found = value.date()
+    elif isinstance(value, date):
+        found = value
+    else:
+        found = _parse_date_text(_nfkc(as_text(value)))
+    if found < EARLIEST_DATE:
+        raise FieldError(f"{found.isoformat()} 早于 {EARLIEST_DATE.isoformat()}，多为年份录入有误")
+    return found
+
+
+def _parse_date_text(text: str) -> date:
     try:
         if len(text) == 10 and text[4] == "-":
             return date.fromisoformat(text)
