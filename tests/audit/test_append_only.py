@@ -105,3 +105,42 @@ def test_checkpoints_cannot_be_changed_or_removed() -> None:
 def test_the_event_code_shape_is_also_a_database_constraint() -> None:
     refused(raw("INSERT INTO audit_auditentry (actor, actor_role, event, object_type, object_id, channel, data) "
                 "VALUES ('x', '', 'Not An Event', '', '', '', '{}')"), match="audit_entry_event_code")
+
+
+def test_an_entry_cannot_be_backdated() -> None:
+    """``at`` is the server's statement time whatever the INSERT says (audit/0005): a reviewer wrote an
+    entry dated 2020-01-01 and it was sealed and verified like any other."""
+    raw("INSERT INTO audit_auditentry (at, actor, actor_role, event, object_type, object_id, channel, data) "
+        "VALUES ('2020-01-01T00:00:00+08:00', 'x', '', 'access:login', '', '', 'web', '{}')")()
+    entry = AuditEntry.objects.get(actor="x")
+    assert abs((entry.at - timezone.now()).total_seconds()) < 60
+
+
+def test_the_query_log_and_issued_reports_are_append_only() -> None:
+    """Art. 33, 39, 40: 谁查询了我 and the verification of an issued report rest on rows nobody may change
+    or delete, the application's own database role included (access/0007, reports/0010)."""
+    from pubcredit.access.models import QueryLog
+    from pubcredit.access.readers import PUBLIC, Reader
+    from pubcredit.reports import services as report_services
+    from pubcredit.reports.models import IssuedReport
+    from tests.factories import subjects as f
+
+    person = f.person(name="王日志")
+    report_services.issue_report(person, reader=Reader(kind="subject", subject_id=person.pk))
+    QueryLog.objects.create(subject=person, reader_kind="agency", reader_name="x", levels=["authorized"],
+                            entries=[], purpose="贷款审批", channel="api")
+    issued = report_services.issue_report(f.org(), reader=PUBLIC).row
+    for model in (QueryLog, IssuedReport):
+        row = model.objects.order_by("id").first()
+        assert row is not None
+        refused(lambda m=model, r=row: m.objects.filter(pk=r.pk).update(id=r.pk))  # type: ignore[misc]
+        refused(lambda m=model, r=row: m.objects.filter(pk=r.pk).delete())  # type: ignore[misc]
+        refused(raw(f"DELETE FROM {model._meta.db_table}"))
+    refused(raw("UPDATE reports_issuedreport SET content_digest = %s WHERE id = %s", ["f" * 64, issued.pk]))
+    refused(raw("UPDATE access_querylog SET purpose = '个人兴趣'"))
+
+
+def test_the_query_log_and_issued_reports_cannot_be_truncated() -> None:
+    connection.cursor().execute("SET LOCAL pubcredit.audit_strict = on")  # as outside a test database
+    refused(raw("TRUNCATE access_querylog CASCADE"))
+    refused(raw("TRUNCATE reports_issuedreport CASCADE"))
