@@ -359,3 +359,20 @@ def test_full_width_or_lower_case_ids_count_too(client: Client, person_limit: No
     for raw in (wide, code.lower(), f" {code} "):
         client.get("/search/", {"q": raw})
     assert client.get("/search/", {"q": f.resident_id()}).status_code == 429
+
+
+@pytest.mark.parametrize("padded", ["search", "path", "groups"])
+def test_padding_an_id_does_not_escape_the_limit(client: Client, person_limit: None, padded: str) -> None:
+    """The look-ups strip and fold what they read; so does the limit (a reviewer padded the code with 41
+    spaces: the limit read only the first 40 characters, the search found the person)."""
+    rid = f.resident_id()
+    f.person("张三", code=rid)
+    for _ in range(3):
+        client.get("/search/", {"q": f.resident_id()})
+    if padded == "search":
+        response = client.get("/search/", {"q": " " * 41 + rid})
+    elif padded == "path":
+        response = client.get("/api/v1/subjects/" + "%20" * 41 + rid)
+    else:
+        response = client.get("/search/", {"q": f"{rid[:6]} {rid[6:14]} {rid[14:]}"})
+    assert response.status_code == 429

@@ -91,3 +91,18 @@ def test_mask_text_leaves_digests_whole_even_when_they_hold_an_id_shaped_run() -
 ])
 def test_mask_text_masks_id_shaped_runs_outside_digests(text: str, masked: str) -> None:
     assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("身份证号 330106198506155330，", "身份证号 330106********5330，"),
+    ("证件 ３３０１０６１９８５０６１５５３３Ｘ 号", "证件 330106********533X 号"),  # full width
+    ("证件 330106 19850615 533x 号", "证件 330106********533X 号"),  # grouped 6-8-4
+    ("代码 913301061234567890 公司", "代码 913301061234567890 公司"),  # an all-digit USCC: no birth date there
+    ("摘要 8e77ab12330106198506155330ffe0a1b2c3d4e5f60718293a4b5c6d7e8f90", None),  # inside a digest
+    ("编号 3301061985061553301", None),  # 19 digits: not an ID
+    ("短", None),
+])
+def test_ids_in_free_text_are_masked_however_written(text: str, expected: str | None) -> None:
+    from pubcredit.codes.masking import mask_ids_in_text
+
+    assert mask_ids_in_text(text) == (text if expected is None else expected)

@@ -182,3 +182,29 @@ def test_the_special_report_is_limited_like_the_report(company: Company, configu
     statuses = [client.get(url, {"from": f"2024-01-{day:02d}"}).status_code for day in range(1, 12)]
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
+
+
+def test_a_json_report_naming_content_twice_is_refused(company: Company, tmp_path: Path) -> None:
+    """A forged ``content`` first (what a reader of the file sees), the genuine one after it under the
+    same key (what ``json.loads`` keeps): the checker refuses the file rather than pick one."""
+    body = Client().get(f"/api/v1/subjects/{company.subject.uscc}/report").json()
+    forged = json.loads(json.dumps(body["content"]))
+    forged["subject"]["name"] = "杭州伪造有限公司"
+    text = ('{"content": ' + json.dumps(forged, ensure_ascii=False) + ', "verification": '
+            + json.dumps(body["verification"], ensure_ascii=False) + ', "content": '
+            + json.dumps(body["content"], ensure_ascii=False) + "}")
+    (tmp_path / "r.json").write_text(text, encoding="utf-8")
+    done = _check(tmp_path / "r.json", _published_key(tmp_path))
+    assert done.returncode == 2
+    assert "重复的键：content" in done.stderr
+
+
+def test_batch_query_results_are_not_kept_by_a_cache(company: Company) -> None:
+    from tests.factories.tasks import run_worker
+    from tests.reports.test_batch_queries import agency_token, post, results
+
+    headers = agency_token(company.bank)
+    job = post(headers, [company.subject.uscc or ""]).json()["id"]
+    run_worker()
+    for fmt in ("jsonl", "csv"):
+        assert results(job, headers, fmt=fmt)["Cache-Control"] == "private, no-store"

@@ -110,7 +110,9 @@ def _is_resident_id(raw: str) -> bool:
     from pubcredit.codes.errors import CodeError
     from pubcredit.codes.identify import PERSON_SHAPE, identify_code
 
-    code = unicodedata.normalize("NFKC", raw).strip().upper()
+    # As the look-ups read it, and then some: spaces anywhere (padding, 6-8-4 groups) and full width
+    # do not make another code. Stripped whole before anything is cut, or padding would hide it.
+    code = "".join(unicodedata.normalize("NFKC", raw).split()).upper()
     if not PERSON_SHAPE.match(code):
         return False
     try:
@@ -123,9 +125,9 @@ def person_code_named(request: HttpRequest) -> bool:
     """Whether the request looks a subject up by a valid resident ID number (path or search)."""
     path = request.path_info
     if path == SEARCH_PATH:
-        return _is_resident_id(request.GET.get("q", "")[:40])
+        return _is_resident_id(request.GET.get("q", ""))
     found = _CODE_IN_PATH.match(path)
-    return found is not None and _is_resident_id(found.group(1)[:40])
+    return found is not None and _is_resident_id(found.group(1))
 
 
 def person_code_rule() -> Rule | None:

@@ -7,8 +7,10 @@ Masking is for people reading a page or a log line; it is not protection at rest
 from __future__ import annotations
 
 import re
+import unicodedata
 
-__all__ = ["RESIDENT_ID_PATTERN", "mask_name", "mask_phone", "mask_resident_id", "mask_text"]
+__all__ = ["ID_IN_TEXT_PATTERN", "RESIDENT_ID_PATTERN", "mask_ids_in_text", "mask_name", "mask_phone",
+           "mask_resident_id", "mask_text"]
 
 #: Anything shaped like an 18-character resident ID that is not part of a longer digit run.
 RESIDENT_ID_PATTERN = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
@@ -84,3 +86,33 @@ def mask_text(text: str) -> str:
     """
     return RESIDENT_ID_PATTERN.sub(
         lambda m: m.group() if _inside_hex_token(text, m.start(), m.end()) else mask_resident_id(m.group()), text)
+
+
+_DIGIT = "[0-9\uff10-\uff19]"  # ASCII or full-width
+#: A resident ID number as people write it in free text: ASCII or full-width digits, the last one
+#: possibly X, optionally grouped 6-8-4 by single spaces (``330106 19850615 5330``).
+ID_IN_TEXT_PATTERN = re.compile(
+    rf"(?<![0-9\uff10-\uff19]){_DIGIT}{{6}}[ \u3000]?{_DIGIT}{{8}}[ \u3000]?{_DIGIT}{{3}}"
+    r"[0-9\uff10-\uff19Xx\uff38\uff58](?![0-9\uff10-\uff19])")
+
+
+def mask_ids_in_text(text: str) -> str:
+    """``text`` with every resident ID number in it masked (``330106********1234``), however written
+    (``ID_IN_TEXT_PATTERN``), valid check digit or not (a mistyped ID is still someone's), as long as
+    its digits 7 to 14 could be a birth date: that spares the many all-digit USCCs (whose digits
+    there end the region code and start the organisation code) and digests. For free text that is
+    stored or shown (records, declarations, rejection reasons); logs use :func:`mask_text`, which
+    fails closed on every 18-digit run."""
+    if len(text) < 18:
+        return text
+
+    def masked(found: re.Match[str]) -> str:
+        code = unicodedata.normalize("NFKC", found.group()).replace(" ", "").upper()
+        year, month, day = int(code[6:10]), int(code[10:12]), int(code[12:14])
+        if not (1900 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31):
+            return found.group()
+        if _inside_hex_token(text, found.start(), found.end()):
+            return found.group()
+        return mask_resident_id(code)
+
+    return ID_IN_TEXT_PATTERN.sub(masked, text)

@@ -34,7 +34,7 @@ from pubcredit.access.readers import Reader, visibility
 from pubcredit.audit.services import record_event
 from pubcredit.catalog import queries as catalog_queries
 from pubcredit.catalog.models import CatalogVersion, OpenLevel
-from pubcredit.codes.masking import mask_text
+from pubcredit.codes.masking import mask_ids_in_text
 from pubcredit.collection import rules
 from pubcredit.collection.models import Record, RecordSource, RecordStatus
 from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -121,7 +121,7 @@ def _clean(version: CatalogVersion, values: Mapping[str, object], *, today: date
         if isinstance(cleaned, str) and spec.get("type") in (None, "string", "text") and name not in keys:
             # Free text is published as typed: a resident ID number in it (the declarer's own, a
             # certificate holder's) is masked before it is stored, as every view of an ID must be.
-            cleaned = mask_text(cleaned)
+            cleaned = mask_ids_in_text(cleaned)
         out[name] = cleaned
     return out
 

@@ -114,9 +114,30 @@ def shown_fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], *, full_ide
     record of a report."""
     get = data.get
     mask_names = person and not full_identity
+    if mask_names:  # a person's record: their name masked wherever it stands alone (e.g. 法定代表人 of 个体户)
+        return _shown_of_person(specs, data, full_identity=full_identity)
     return tuple([(f.name, f.label, (value if type(value) is str else str(value)) if f.plain
-                   else _display(value, f, full_identity=full_identity, mask_names=mask_names))
+                   else _display(value, f, full_identity=full_identity, mask_names=False))
                   for f in specs if (value := get(f.name)) is not None and value != ""])
+
+
+def _shown_of_person(specs: tuple[FieldSpec, ...], data: dict[str, Any], *, full_identity: bool
+                     ) -> tuple[ShownField, ...]:
+    """``shown_fields`` for a record about a natural person, to a reader not entitled to its identity:
+    the subject-name field masked, and any other field holding exactly that name too (a department
+    may fill 法定代表人 of a 个体工商户 with the person's own name)."""
+    own = next((str(data.get(f.name)) for f in specs if f.subject_name and data.get(f.name)), None)
+    out: list[ShownField] = []
+    for f in specs:
+        value = data.get(f.name)
+        if value is None or value == "":
+            continue
+        if f.plain:
+            text = value if type(value) is str else str(value)
+            out.append((f.name, f.label, mask_name(text) if own is not None and text.strip() == own.strip() else text))
+        else:
+            out.append((f.name, f.label, _display(value, f, full_identity=full_identity, mask_names=True)))
+    return tuple(out)
 
 
 def visible_records(subject_id: int, *, levels: Iterable[str], today: date, entries: Iterable[str] | None = None,

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, Final
 
 from pubcredit.catalog.rules import prohibited_category
-from pubcredit.codes.masking import RESIDENT_ID_PATTERN, mask_resident_id
+from pubcredit.codes.masking import mask_ids_in_text
 from pubcredit.collection.rules import canonical_json
 from pubcredit.errors import InvalidInput
 from pubcredit.textinput import (
@@ -228,19 +228,11 @@ def _too_long() -> str:
 
 
 def _mask_ids(text: str) -> str:
-    """``text`` with what looks like a resident ID masked (``330106********1234``): an 18-character
-    run of digits (the last may be X) whose digits 7 to 14 could be a birth date, valid check digit
-    or not (a mistyped ID is still someone's). The date spares the many all-digit USCCs, whose
-    digits there are the end of the region code and the start of the organisation code.
+    """``text`` with what looks like a resident ID masked (``codes.masking.mask_ids_in_text``).
 
     For what the reader passes on outside the columns it knows: the validator encrypts a rejected
     row's personal columns, but not a value the reader could not place, nor the reason."""
-    def masked(found: re.Match[str]) -> str:
-        code = found.group()
-        year, month, day = int(code[6:10]), int(code[10:12]), int(code[12:14])
-        return mask_resident_id(code) if 1900 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31 else code
-
-    return RESIDENT_ID_PATTERN.sub(masked, text) if len(text) >= 18 else text
+    return mask_ids_in_text(text)
 
 
 def _shown(text: str, limit: int) -> str:

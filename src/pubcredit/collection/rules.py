@@ -21,7 +21,7 @@ import orjson
 
 from pubcredit.catalog.rules import CONSENT_LABELS as CONSENT_LABELS
 from pubcredit.codes import CodeError, is_known_province, mask_resident_id, validate_resident_id, validate_uscc
-from pubcredit.codes.masking import RESIDENT_ID_PATTERN, mask_text
+from pubcredit.codes.masking import mask_ids_in_text
 from pubcredit.codes.uscc import CENTRAL_REGION_CODE, REGISTRATION_DEPARTMENTS, USCC_CHARSET
 from pubcredit.textinput import NUL, NUL_REASON
 
@@ -139,8 +139,10 @@ FALSE_WORDS: Final = frozenset({"false", "0", "否", "n", "no", "f"})
 
 
 def shown(value: object, limit: int = 40) -> str:
-    """A value quoted for a message, shortened so that a reason stays one readable line."""
-    text = str(value)
+    """A value quoted for a message, shortened so that a reason stays one readable line, with any
+    resident ID number in it masked (reasons are stored and shown in clear, where a rejected row's
+    personal values are encrypted: an ID typed into the wrong column must not end up there)."""
+    text = mask_ids_in_text(str(value)[:limit + 20])  # masked before it is cut: no ID cut too short to mask
     return f"“{text[:limit]}…”" if len(text) > limit else f"“{text}”"
 
 
@@ -223,14 +225,12 @@ def masking_text(check: Checker) -> Checker:
     """``check``, then every resident-ID-shaped number in the text masked (``330106********1234``).
 
     Personal information is encrypted at rest and masked in every view not entitled to it; free
-    text cannot be encrypted field by field, so an ID number in it is masked before it is stored
-    (the structured ID fields keep the number itself). Cheap for text without one: a length test
-    and one regular-expression scan."""
+    text cannot be encrypted field by field, so an ID number in it, however written, is masked before
+    it is stored (``codes.masking.mask_ids_in_text``; the structured ID fields keep the number
+    itself). Cheap for text without one: a length test and one regular-expression scan."""
     def check_and_mask(value: Any) -> Any:
         text = check(value)
-        if isinstance(text, str) and len(text) >= 18 and RESIDENT_ID_PATTERN.search(text):
-            return mask_text(text)
-        return text
+        return mask_ids_in_text(text) if isinstance(text, str) else text
 
     return check_and_mask
 

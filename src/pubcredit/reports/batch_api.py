@@ -159,4 +159,5 @@ def results(request: HttpRequest, job_id: str) -> StreamingHttpResponse:
     else:
         response = StreamingHttpResponse(batch.jsonl_results(job), content_type="application/x-ndjson; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="batch-query-{job.public_id}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"  # what the agency may see, as a single report: never cached
     return response

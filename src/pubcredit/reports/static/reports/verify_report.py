@@ -44,6 +44,20 @@ class Unusable(Exception):
     """The input cannot be checked at all (exit status 2)."""
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object that names a key twice is refused: a reader and this checker could each take
+    another of the two values (a forged ``content`` in front, the genuine one after it)."""
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        raise Unusable(f"JSON 中有重复的键：{'、'.join(twice)[:100]}（报告被改动过）")
+    return dict(pairs)
+
+
+def loads(data: bytes | str) -> Any:
+    return json.loads(data, object_pairs_hook=_no_duplicates)
+
+
 def canonical(content: Any) -> bytes:
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                       allow_nan=False).encode("utf-8")
@@ -83,12 +97,12 @@ def read_report(path: Path) -> tuple[Any, bytes, dict[str, str]]:
     if raw.startswith(b"%PDF"):
         stored, verification = read_pdf(path)
         try:
-            content = json.loads(stored)
+            content = loads(stored)
         except ValueError:
             raise Unusable("嵌入的报告内容不是 JSON") from None
         return content, stored, verification
     try:
-        report = json.loads(raw)
+        report = loads(raw)
         content, verification = report["content"], report["verification"]
     except (ValueError, KeyError, TypeError):
         raise Unusable("不是平台出具的报告 JSON（应含 content 与 verification）") from None
@@ -108,7 +122,7 @@ def read_keys(path_or_value: str) -> dict[str, bytes]:
     text = path.read_text(encoding="utf-8") if path.is_file() else path_or_value
     values: list[str] = []
     if text.lstrip().startswith("{"):
-        published = json.loads(text)
+        published = loads(text)
         values = [published["public_key"], *(k["public_key"] for k in published.get("retired", []))]
     elif "BEGIN PUBLIC KEY" in text:
         key = load_pem_public_key(text.encode("ascii"))
