@@ -26,6 +26,27 @@ from pubcredit.textinput import one_line, storable
 NAME_MAX = 200
 
 
+def _audit(event: str, *, actor: str, subject: Subject | None = None, data: dict[str, Any]) -> None:
+    """Art. 38, 39: every change of a subject in the audit log, in the caller's transaction. A person's
+    name and ID number appear only masked."""
+    from pubcredit.audit.services import record_event
+
+    record_event(event, actor=actor or "system", object_type="subject" if subject is not None else "subjects",
+                 object_id=str(subject.pk) if subject is not None else "", subject_id=subject.pk if subject else None,
+                 data=data)
+
+
+def _shown_name(subject: Subject, name: str) -> str:
+    from pubcredit.codes.masking import mask_name
+
+    return mask_name(name) if subject.kind == SubjectKind.NATURAL_PERSON else name
+
+
+def _identity(subject: Subject) -> dict[str, Any]:
+    return {"kind": subject.kind, "name": _shown_name(subject, subject.name),
+            "code": subject.uscc or subject.resident_id_masked, "verified": subject.verified, "source": subject.source}
+
+
 def _clean_name(name: str, field: str = "name") -> str:
     cleaned = one_line(name, field=field)
     if not cleaned:
@@ -64,10 +85,12 @@ def register_organization(*, kind: str, name: str, uscc: str, verified: bool = T
     if Subject.objects.filter(uscc=info).exists():
         raise Conflict(f"统一社会信用代码 {info} 已登记", field="uscc")
     # Not racy in effect: the unique constraint on uscc backs this check.
-    return Subject.objects.create(
+    subject = Subject.objects.create(
         kind=kind, name=_clean_name(name), uscc=info, region_code=info[2:8],
         verified=verified, source=source or actor,
     )
+    _audit("subjects:subject:registered", actor=actor, subject=subject, data=_identity(subject))
+    return subject
 
 
 @transaction.atomic
@@ -82,13 +105,16 @@ def register_person(*, name: str, resident_id: str, verified: bool = True, sourc
     if Subject.objects.filter(resident_id_hash=key).exists():
         raise Conflict("该身份证号码对应的自然人已登记", field="resident_id")
     try:
-        return Subject.objects.create(
-            kind=SubjectKind.NATURAL_PERSON, name=_clean_name(name), resident_id_hash=key,
-            resident_id_enc=pii.encrypt_resident_id(code), resident_id_masked=mask_resident_id(code),
-            region_code=code[:6], verified=verified, source=source or actor,
-        )
+        with transaction.atomic():
+            subject = Subject.objects.create(
+                kind=SubjectKind.NATURAL_PERSON, name=_clean_name(name), resident_id_hash=key,
+                resident_id_enc=pii.encrypt_resident_id(code), resident_id_masked=mask_resident_id(code),
+                region_code=code[:6], verified=verified, source=source or actor,
+            )
     except IntegrityError as exc:  # a concurrent registration of the same person
         raise Conflict("该身份证号码对应的自然人已登记", field="resident_id") from exc
+    _audit("subjects:subject:registered", actor=actor, subject=subject, data=_identity(subject))
+    return subject
 
 
 def check_relation(*, organization: Subject, related: Subject, role: str) -> None:
@@ -115,10 +141,14 @@ def relate(*, organization: Subject, related: Subject, role: str, since: date | 
     organisation. Returns the existing relation if it is already recorded.
     """
     check_relation(organization=organization, related=related, role=role)
-    relation, _created = SubjectRelation.objects.get_or_create(
+    relation, created = SubjectRelation.objects.get_or_create(
         organization=organization, related=related, role=role,
         defaults={"since": since, "source": source or actor},
     )
+    if created:
+        _audit("subjects:relation:recorded", actor=actor, subject=organization,
+               data={"relation": relation.pk, "role": role, "related": related.pk,
+                     "related_name": _shown_name(related, related.name), "source": source or actor})
     return relation
 
 
@@ -149,7 +179,11 @@ def relate_many(links: Iterable[tuple[Subject, Subject, str]], *, source: str = 
                 JOIN unnest(%s::bigint[], %s::bigint[], %s::text[]) AS t(o, p, k)
                   ON r.organization_id = t.o AND r.related_id = t.p AND r.role = t.k""",
             [orgs, related_ids, roles])
-        return {(int(o), int(p), str(k)): (int(i), bool(ended)) for o, p, k, i, ended in cur.fetchall()}
+        found = {(int(o), int(p), str(k)): (int(i), bool(ended)) for o, p, k, i, ended in cur.fetchall()}
+    _audit("subjects:relation:recorded_in_bulk", actor=actor,
+           data={"links": len(wanted), "source": label,
+                 "relations": sorted(i for i, _ in found.values())[:1000]})
+    return found
 
 
 @transaction.atomic
@@ -185,6 +219,9 @@ def rename(subject: Subject, new_name: str, *, source: str = "", actor: str) -> 
     NameChange.objects.create(subject=subject, old_name=old_name, new_name=cleaned, source=source or actor)
     subject.name = cleaned
     subject.save(update_fields=["name", "updated_at"])
+    _audit("subjects:subject:renamed", actor=actor, subject=subject,
+           data={"before": _shown_name(subject, old_name), "after": _shown_name(subject, cleaned),
+                 "source": source or actor})
     # e.g. collection closes the subject's open name reviews: the name has been decided.
     signals.subject_renamed.send(sender=Subject, subject=subject, old_name=old_name, new_name=cleaned, actor=actor)
     return subject
@@ -197,6 +234,7 @@ def mark_verified(subject: Subject, *, actor: str) -> Subject:
         subject.verified = True
         subject.source = f"{subject.source}; verified by {actor}"[:100]
         subject.save(update_fields=["verified", "source", "updated_at"])
+        _audit("subjects:subject:verified", actor=actor, subject=subject, data={"before": False, "after": True})
     return subject
 
 
@@ -271,4 +309,9 @@ def bulk_register_unverified(*, organizations: Iterable[tuple[str, str, str]] = 
     if people:
         created += flush(person_sql, [SubjectKind.NATURAL_PERSON.value, label, now, now,
                                       *map(list, zip(*people, strict=True))])
+    if created:
+        # One entry per call, not per subject (a batch may name 200,000 new ones): the rows carry
+        # ``source`` (the batch) and their creation time, which this entry names.
+        _audit("subjects:subject:registered_in_bulk", actor=actor,
+               data={"created": created, "source": label, "at": now.isoformat(), "verified": False})
     return created
