@@ -179,3 +179,37 @@ class JSONFormField(forms.JSONField):
         except RecursionError:
             return True
 
+
+
+def sees_every_department(user: Any) -> bool:
+    """The platform operator (and any superuser) and auditors see every department's rows in the
+    back-office; everyone else only their own department's (``own_department_only``)."""
+    return bool(getattr(user, "is_superuser", False) or getattr(user, "role", "") in ("operator", "auditor"))
+
+
+def acting_department(user: Any) -> Any:
+    """The department a back-office user acts for, as services that check it take it: ``None`` for
+    the operator (and any superuser), who acts for the platform; otherwise the user's own
+    department. Raises NotPermitted for an account with neither (an auditor, an officer without a
+    department): it acts for no department."""
+    from pubcredit.errors import NotPermitted
+
+    if getattr(user, "is_superuser", False) or getattr(user, "role", "") == "operator":
+        return None
+    department = getattr(user, "department", None)
+    if department is None:
+        raise NotPermitted("只有部门工作人员（或平台运营人员）可以办理", field="department")
+    return department
+
+
+def own_department_only(request: HttpRequest, qs: QuerySet[Any], field: str = "department_id") -> QuerySet[Any]:
+    """Art. 14 in the back-office: an officer sees only their own department's rows (``field``
+    names the department: the one that submitted, recorded or read).
+
+    Everything else a department may read goes through the application-list query paths
+    (matter + purpose, logged); the platform operator and auditors see all rows here.
+    """
+    user = request.user
+    if sees_every_department(user):
+        return qs
+    return qs.filter(**{field: getattr(user, "department_id", None) or 0})

@@ -94,7 +94,7 @@ def test_resolving_as_renamed_renames_the_subject_and_is_audited(dept: Departmen
     batch = submit(dept, [penalty_row(company.uscc, CF_XDR_MC="杭州乙贸易有限公司")])
     other = submit(dept, [penalty_row(company.uscc, CF_XDR_MC="杭州丁贸易有限公司")])
     review = NameReview.objects.get(batch=batch)
-    services.resolve_name_review(review, resolution="renamed", note="经核营业执照已更名", actor=ACTOR)
+    services.resolve_name_review(review, resolution="renamed", department=dept, note="经核营业执照已更名", actor=ACTOR)
     company.refresh_from_db()
     assert company.name == "杭州乙贸易有限公司"
     assert NameChange.objects.filter(subject=company, old_name="杭州甲科技有限公司").exists()
@@ -107,13 +107,13 @@ def test_resolving_as_renamed_renames_the_subject_and_is_audited(dept: Departmen
     # The former name is no contradiction any more; resolving twice is refused.
     assert _flagged(batch=submit(dept, [penalty_row(company.uscc, CF_XDR_MC="杭州甲科技有限公司")])) == []
     with pytest.raises(Conflict):
-        services.resolve_name_review(review.pk, resolution="kept", actor=ACTOR)
+        services.resolve_name_review(review.pk, resolution="kept", department=dept, actor=ACTOR)
 
 
 def test_resolving_as_kept_leaves_the_name(dept: Department) -> None:
     company = f.org("杭州甲科技有限公司")
     review = NameReview.objects.get(batch=submit(dept, [penalty_row(company.uscc, CF_XDR_MC="杭州乙公司")]))
-    services.resolve_name_review(review.pk, resolution="kept", note="报送单位填错", actor=ACTOR)
+    services.resolve_name_review(review.pk, resolution="kept", department=dept, note="报送单位填错", actor=ACTOR)
     company.refresh_from_db()
     review.refresh_from_db()
     assert company.name == "杭州甲科技有限公司"
@@ -122,7 +122,7 @@ def test_resolving_as_kept_leaves_the_name(dept: Department) -> None:
     assert _flagged(batch=submit(dept, [penalty_row(company.uscc, CF_XDR_MC="杭州乙公司")])) == [
         ("杭州乙公司", "杭州甲科技有限公司")]
     with pytest.raises(InvalidInput):
-        services.resolve_name_review(review.pk, resolution="merged", actor=ACTOR)
+        services.resolve_name_review(review.pk, resolution="merged", department=dept, actor=ACTOR)
 
 
 def test_the_back_office_resolves_a_review_with_a_note(dept: Department) -> None:

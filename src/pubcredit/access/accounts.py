@@ -6,8 +6,11 @@ accounts. Staff roles get ``is_staff`` (the back office) and must enrol a second
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +19,10 @@ from django.utils import timezone
 from pubcredit.access import otp, signals
 from pubcredit.access.models import Role, User
 from pubcredit.errors import Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from pubcredit.catalog.models import Department
+    from pubcredit.subjects.models import Subject
 
 
 @dataclass(frozen=True)
@@ -33,59 +40,173 @@ def user_by_username(username: str) -> User:
     return user
 
 
+def check_account(*, role: str, superuser: bool, department: Department | None, subject: Subject | None,
+                  user: User | None = None) -> None:
+    """What an account's role asks of it, whoever creates or changes it (the CLI, the back office).
+
+    Officers belong to an active department; subject and agency accounts are bound to their
+    subject, and no other account to either; only an operator may be a superuser. ``user`` is the
+    account being changed (a department it already belongs to may since have been disabled).
+    Raises InvalidInput (``field`` names the part at fault).
+    """
+    if role not in Role.values:
+        raise InvalidInput(f"角色 {role} 不存在，可选：{', '.join(Role.values)}", field="role")
+    if superuser and role != Role.OPERATOR:
+        raise InvalidInput("只有平台运营人员可以是超级管理员", field="superuser")
+    if role == Role.OFFICER:
+        if department is None:
+            raise InvalidInput("部门工作人员必须指定所属部门", field="department")
+        if not department.is_active and (user is None or user.department_id != department.pk):
+            raise InvalidInput(f"部门 {department.code} 已停用", field="department")
+    elif department is not None:
+        raise InvalidInput("只有部门工作人员属于部门", field="department")
+    if role in (Role.SUBJECT, Role.AGENCY):
+        if subject is None:
+            raise InvalidInput("信用主体或信用服务机构账号必须绑定主体代码", field="subject")
+    elif subject is not None:
+        raise InvalidInput("只有信用主体或信用服务机构账号绑定主体", field="subject")
+
+
+def check_username(username: str, *, user: User | None = None) -> str:
+    """``username`` trimmed, if it is one and no other account (``user`` aside) has it, whatever
+    its case. Raises InvalidInput, Conflict."""
+    username = username.strip()
+    if not username or len(username) > 150:
+        raise InvalidInput("用户名不能为空，且不超过 150 个字符", field="username")
+    taken = User.objects.filter(username__iexact=username)
+    if user is not None:
+        taken = taken.exclude(pk=user.pk)
+    if taken.exists():
+        raise Conflict(f"用户名 {username} 已被使用", field="username")
+    return username
+
+
+def _apply_password(user: User, password: str | None) -> None:
+    if password is None:
+        user.set_unusable_password()
+        return
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput("；".join(exc.messages), field="password") from exc
+    user.set_password(password)
+
+
 @transaction.atomic
 def create_account(*, username: str, role: str, password: str | None, actor: str,
                    department_code: str = "", subject_code: str = "", email: str = "",
-                   superuser: bool = False) -> User:
+                   superuser: bool = False, department: Department | None = None,
+                   subject: Subject | None = None) -> User:
     """Create an account of ``role``.
 
     Officers belong to a department; subject and agency accounts are bound to their subject
-    (found by its USCC or resident ID). Staff roles get the back office (``is_staff``); only an
-    operator may be a superuser. ``password=None`` leaves the account without a usable password
+    (found by its USCC or resident ID, or given as ``subject``; the department by its code or
+    as ``department``). Staff roles get the back office (``is_staff``); only an operator may be a
+    superuser (``check_account``). ``password=None`` leaves the account without a usable password
     (it signs in through the identity provider only).
     """
     from pubcredit.catalog import queries as catalog_queries
     from pubcredit.subjects import queries as subject_queries
 
-    username = username.strip()
-    if not username or len(username) > 150:
-        raise InvalidInput("用户名不能为空，且不超过 150 个字符", field="username")
+    username = check_username(username)
     if role not in Role.values:
         raise InvalidInput(f"角色 {role} 不存在，可选：{', '.join(Role.values)}", field="role")
-    if User.objects.filter(username__iexact=username).exists():
-        raise Conflict(f"用户名 {username} 已被使用")
-    if superuser and role != Role.OPERATOR:
-        raise InvalidInput("只有平台运营人员可以是超级管理员", field="superuser")
-    department = None
-    if role == Role.OFFICER:
-        if not department_code:
-            raise InvalidInput("部门工作人员必须指定所属部门", field="department")
+    if department is None and department_code:
+        if role != Role.OFFICER:
+            raise InvalidInput("只有部门工作人员属于部门", field="department")
         department = catalog_queries.department_by_code(department_code)
-        if not department.is_active:
-            raise InvalidInput(f"部门 {department_code} 已停用", field="department")
-    elif department_code:
-        raise InvalidInput("只有部门工作人员属于部门", field="department")
-    subject = None
-    if role in (Role.SUBJECT, Role.AGENCY):
-        if not subject_code:
-            raise InvalidInput("信用主体或信用服务机构账号必须绑定主体代码", field="subject")
+    if subject is None and subject_code:
+        if role not in (Role.SUBJECT, Role.AGENCY):
+            raise InvalidInput("只有信用主体或信用服务机构账号绑定主体", field="subject")
         subject = subject_queries.subject_by_code(subject_code)
-    elif subject_code:
-        raise InvalidInput("只有信用主体或信用服务机构账号绑定主体", field="subject")
+    check_account(role=role, superuser=superuser, department=department, subject=subject)
 
     user = User(username=username, email=email, role=role, department=department, subject=subject,
                 is_staff=role in otp.STAFF_ROLES, is_superuser=superuser)
-    if password is None:
-        user.set_unusable_password()
-    else:
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise InvalidInput("；".join(exc.messages), field="password") from exc
-        user.set_password(password)
+    _apply_password(user, password)
     user.save()
     signals.account_created.send(sender=__name__, user=user, actor=actor, at=timezone.now())
     return user
+
+
+def _state(user: User) -> dict[str, Any]:
+    """What an account change is audited with (never the password: ``set_password`` says only
+    whether it is usable)."""
+    return {
+        "username": user.username, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+        "role": user.role, "department": user.department.code if user.department is not None else None,
+        "subject": user.subject_id, "is_staff": user.is_staff, "is_superuser": user.is_superuser,
+        "is_active": user.is_active,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "permissions": sorted(f"{app}.{codename}" for app, codename in
+                              user.user_permissions.values_list("content_type__app_label", "codename")),
+    }
+
+
+_UNCHANGED: Any = object()
+
+
+@transaction.atomic
+def update_account(user: User | int, *, actor: str, username: str = _UNCHANGED, role: str = _UNCHANGED,
+                   department: Department | None = _UNCHANGED, subject: Subject | None = _UNCHANGED,
+                   superuser: bool = _UNCHANGED, is_active: bool = _UNCHANGED, email: str = _UNCHANGED,
+                   first_name: str = _UNCHANGED, last_name: str = _UNCHANGED,
+                   groups: Iterable[Group] = _UNCHANGED, permissions: Iterable[Permission] = _UNCHANGED) -> User:
+    """Change an account (the back office's user form): what is not given stays.
+
+    Checked as ``create_account`` checks a new account (``check_account``: only an operator may
+    be a superuser, officers belong to an active department…); ``is_staff`` follows the role.
+    Art. 38, 39: the change is audited with the old and new values of what changed
+    (``access:account:updated``; a superuser, role, department, group or permission given or
+    taken is there); disabling is ``access:account:disabled`` as from the CLI, enabling again
+    ``access:account:enabled``. Raises InvalidInput, Conflict (username taken).
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk if isinstance(user, User) else user)
+    before = _state(locked)
+    role = locked.role if role is _UNCHANGED else role
+    department = locked.department if department is _UNCHANGED else department
+    subject = locked.subject if subject is _UNCHANGED else subject
+    superuser = locked.is_superuser if superuser is _UNCHANGED else bool(superuser)
+    check_account(role=role, superuser=superuser, department=department, subject=subject, user=locked)
+    if username is not _UNCHANGED:
+        locked.username = check_username(username, user=locked)
+    for name, value in (("email", email), ("first_name", first_name), ("last_name", last_name)):
+        if value is not _UNCHANGED:
+            setattr(locked, name, value.strip())
+    locked.role, locked.department, locked.subject, locked.is_superuser = role, department, subject, superuser
+    locked.is_staff = role in otp.STAFF_ROLES
+    if is_active is not _UNCHANGED:
+        locked.is_active = bool(is_active)
+    locked.save()
+    if groups is not _UNCHANGED:
+        locked.groups.set(list(groups))
+    if permissions is not _UNCHANGED:
+        locked.user_permissions.set(list(permissions))
+    after = _state(locked)
+    changed = sorted(key for key in after if key != "is_active" and after[key] != before[key])
+    now = timezone.now()
+    if changed:
+        signals.account_updated.send(sender=__name__, user=locked, actor=actor, at=now, changed=changed,
+                                     old={key: before[key] for key in changed},
+                                     new={key: after[key] for key in changed})
+    if before["is_active"] and not locked.is_active:
+        signals.account_disabled.send(sender=__name__, user=locked, actor=actor, at=now)
+    elif locked.is_active and not before["is_active"]:
+        signals.account_enabled.send(sender=__name__, user=locked, actor=actor, at=now)
+    return locked
+
+
+@transaction.atomic
+def set_password(user: User | int, password: str | None, *, actor: str) -> User:
+    """Set an account's password (checked by the password validators), or, with ``None``, leave
+    it without a usable one (it signs in through the identity provider only). Audited as
+    ``access:account:password_set`` — whether the password is usable, never the password."""
+    locked = User.objects.select_for_update().get(pk=user.pk if isinstance(user, User) else user)
+    _apply_password(locked, password)
+    locked.save(update_fields=["password"])
+    signals.password_set.send(sender=__name__, user=locked, actor=actor, at=timezone.now(),
+                              usable=password is not None)
+    return locked
 
 
 @transaction.atomic

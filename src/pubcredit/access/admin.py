@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 
-from pubcredit.access import services, tokens
-from pubcredit.access.models import ApiToken, Authorization, Matter, QueryLog, User
-from pubcredit.adminkit import CappedCountAdmin, CheckedInputAdmin, ReadOnlyAdmin
+from pubcredit.access import accounts, services, tokens
+from pubcredit.access.models import ApiToken, Authorization, Matter, QueryLog, Role, User
+from pubcredit.adminkit import CappedCountAdmin, CheckedInputAdmin, ReadOnlyAdmin, own_department_only
 from pubcredit.catalog.models import Department
 from pubcredit.errors import PubcreditError
 
@@ -26,16 +32,128 @@ else:
     _TokenAdmin = _MatterAdmin = _AuthAdmin = _LogAdmin = admin.ModelAdmin
 
 
+def _actor(request: HttpRequest) -> str:
+    return f"admin:{request.user.get_username()}"
+
+
+#: ``access.accounts``' names of an account's parts, as the user forms name them.
+_FORM_FIELD = {"superuser": "is_superuser", "password": "password2"}
+
+
+def _as_form_error(form: forms.BaseForm, exc: PubcreditError) -> None:
+    field = _FORM_FIELD.get(exc.field or "", exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+class _AccountRules:
+    """The rules of ``access.accounts`` checked on the form, so that a refused account is shown
+    again with its error (nothing saved) instead of failing when it is saved."""
+
+    def _check_account(self, data: dict[str, Any], user: User | None) -> None:
+        form = cast(forms.ModelForm, self)  # type: ignore[type-arg]
+        if form.errors:
+            return
+        try:
+            if "username" in data:
+                data["username"] = accounts.check_username(data["username"], user=user)
+            accounts.check_account(
+                role=data.get("role", user.role if user else ""),
+                superuser=bool(data.get("is_superuser", user.is_superuser if user else False)),
+                department=data.get("department", user.department if user else None),
+                subject=data.get("subject", user.subject if user else None),
+                user=user)
+        except PubcreditError as exc:
+            _as_form_error(form, exc)
+
+
+class AccountCreationForm(_AccountRules, AdminUserCreationForm):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self._check_account(data, None)
+        return data
+
+
+class AccountChangeForm(_AccountRules, UserChangeForm):  # type: ignore[type-arg]
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self._check_account(data, self.instance if self.instance.pk else None)
+        return data
+
+
+#: The change form's fields ``accounts.update_account`` takes, by its names.
+_ACCOUNT_FIELDS = {"username": "username", "email": "email", "first_name": "first_name", "last_name": "last_name",
+                   "role": "role", "department": "department", "subject": "subject", "is_superuser": "superuser",
+                   "is_active": "is_active", "groups": "groups", "user_permissions": "permissions"}
+
+
 @admin.register(User)
 class UserAdmin(CheckedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
+    """Accounts, created and changed through ``access.accounts`` — the same checks (only an
+    operator may be a superuser, officers belong to a department…) and the same audit entries
+    as ``pubcredit users``; ``is_staff`` follows the role."""
+
+    form = AccountChangeForm
+    add_form = AccountCreationForm
     list_display = ["username", "role", "department", "subject", "is_staff", "is_active", "last_login"]
     list_filter = ["role", "is_staff", "is_active", "department"]
     autocomplete_fields = ["subject"]
     fieldsets = (*(DjangoUserAdmin.fieldsets or ()), (_("平台角色"), {"fields": ("role", "department", "subject")}))
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, (_("平台角色"), {"fields": ("role", "department", "subject")}))
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["is_staff", "last_login", "date_joined"] if obj else []
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # accounts are disabled, never deleted: the logs refer to them
+
+    def response_add(self, request: HttpRequest, obj: User, post_url_continue: str | None = None) -> HttpResponse:
+        if obj.pk is None:  # the service refused it (its message is shown): the empty form again
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        try:
+            if change:
+                saved = accounts.update_account(obj.pk, actor=_actor(request),
+                                                **{name: data[field] for field, name in _ACCOUNT_FIELDS.items()
+                                                   if field in data})
+            else:
+                saved = accounts.create_account(
+                    username=data["username"], role=data["role"], actor=_actor(request),
+                    password=data.get("password1") if data.get("set_usable_password", True) else None,
+                    department=data.get("department"), subject=data.get("subject"))
+        except PubcreditError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            if change:
+                obj.refresh_from_db()
+            return
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Groups and permissions were saved with the account (``update_account``, audited)."""
+
+    @method_decorator(sensitive_post_parameters())
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """Django's password form, the password set through ``accounts.set_password`` (audited)."""
+        user = self.get_object(request, unquote(id)) if request.method == "POST" else None
+        if user is not None and self.has_change_permission(request, user):
+            form = self.change_password_form(user, request.POST)
+            if form.is_valid() and (form.cleaned_data["set_usable_password"] or "unset-password" in request.POST):
+                usable = form.cleaned_data["set_usable_password"]
+                try:
+                    user = accounts.set_password(user, form.cleaned_data["password1"] if usable else None,
+                                                 actor=_actor(request))
+                except PubcreditError as exc:
+                    self.message_user(request, exc.message, level=messages.ERROR)
+                    return HttpResponseRedirect(request.get_full_path())
+                self.log_change(request, user, self.construct_change_message(request, form, []))
+                self.message_user(request, _("密码已修改。") if usable else _("已停用密码登录。"),
+                                  level=messages.SUCCESS)
+                update_session_auth_hash(request, user)
+                return HttpResponseRedirect(reverse(f"{self.admin_site.name}:access_user_change", args=(user.pk,)))
+        return super().user_change_password(request, id, form_url)
 
 
 class TokenForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -49,16 +167,39 @@ class TokenForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         field = self.fields.get("department")
         if isinstance(field, forms.ModelChoiceField):
-            field.required = True
-            field.queryset = Department.objects.filter(is_active=True).order_by("code")
+            field.required = True  # its choices: ApiTokenAdmin.formfield_for_foreignkey
+
+
+def _issues_for_any_department(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False) or getattr(user, "role", "") == Role.OPERATOR)
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(CheckedInputAdmin, _TokenAdmin):
+    """Departments' tokens. The operator issues them for any active department; an officer (given
+    the permission) only for their own, and lists and revokes only their own department's."""
+
     form = TokenForm
     list_display = ["prefix", "name", "department", "agency", "created_by", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["department", "revoked_at"]
     actions = ["revoke_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
+        return own_department_only(request, super().get_queryset(request))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return super().has_add_permission(request) and (
+            _issues_for_any_department(user)
+            or (getattr(user, "role", "") == Role.OFFICER and getattr(user, "department_id", None) is not None))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "department":
+            departments = Department.objects.filter(is_active=True).order_by("code")
+            if not _issues_for_any_department(request.user):
+                departments = departments.filter(pk=getattr(request.user, "department_id", None) or 0)
+            kwargs["queryset"] = departments
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ["prefix", "name", "department", "agency", "created_by", "created_at", "last_used_at",
@@ -67,9 +208,14 @@ class ApiTokenAdmin(CheckedInputAdmin, _TokenAdmin):
     def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
         if change:
             return
+        department = form.cleaned_data["department"]
+        if not _issues_for_any_department(request.user) and department.pk != getattr(request.user, "department_id",
+                                                                                         None):
+            self.message_user(request, _("只能为本部门签发令牌"), level=messages.ERROR)
+            return
         try:
-            issued = tokens.create_department_token(form.cleaned_data["department"], name=form.cleaned_data["name"],
-                                                    actor=f"admin:{request.user.get_username()}")
+            issued = tokens.create_department_token(department, name=form.cleaned_data["name"],
+                                                    actor=_actor(request))
         except PubcreditError as exc:
             self.message_user(request, exc.message, level=messages.ERROR)
             return
@@ -81,7 +227,7 @@ class ApiTokenAdmin(CheckedInputAdmin, _TokenAdmin):
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         done = 0
         for token in queryset.filter(revoked_at__isnull=True):
-            tokens.revoke_token(token, actor=f"admin:{request.user.get_username()}")
+            tokens.revoke_token(token, actor=_actor(request))
             done += 1
         self.message_user(request, _("已吊销 %(n)d 个令牌") % {"n": done})
 
@@ -94,9 +240,21 @@ class MatterForm(forms.ModelForm):  # type: ignore[type-arg]
         model = Matter
         fields = ["department", "code", "name", "legal_basis", "entries", "published"]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            try:
+                services.check_matter(name=data.get("name") or "", legal_basis=data.get("legal_basis") or "",
+                                      entries=data.get("entries") or [])
+            except PubcreditError as exc:
+                _as_form_error(self, exc)
+        return data
+
 
 @admin.register(Matter)
 class MatterAdmin(CheckedInputAdmin, _MatterAdmin):
+    """Art. 27: matters are defined and changed through ``access.services`` (checked, audited)."""
+
     form = MatterForm
     list_display = ["code", "name", "department", "published"]
     list_filter = ["department", "published"]
@@ -107,22 +265,25 @@ class MatterAdmin(CheckedInputAdmin, _MatterAdmin):
         return ["department", "code"] if obj else []
 
     def save_model(self, request: HttpRequest, obj: Matter, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
+        data = form.cleaned_data
         try:
-            data = form.cleaned_data
-            matter = services.define_matter(department=data["department"], code=data["code"], name=data["name"],
-                                            legal_basis=data["legal_basis"], entries=data["entries"],
-                                            actor=f"admin:{request.user.get_username()}")
+            if change:
+                matter = services.update_matter(obj.pk, name=data["name"], legal_basis=data["legal_basis"],
+                                                entries=data["entries"], published=data["published"],
+                                                actor=_actor(request))
+            else:
+                matter = services.define_matter(department=data["department"], code=data["code"], name=data["name"],
+                                                legal_basis=data["legal_basis"], entries=data["entries"],
+                                                published=data["published"], actor=_actor(request))
         except PubcreditError as exc:
             self.message_user(request, exc.message, level=messages.ERROR)
+            if change:
+                obj.refresh_from_db()
             return
         obj.pk = matter.pk
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        if change:
-            super().save_related(request, form, formsets, change)
+        """The entries were saved with the matter (``define_matter``, ``update_matter``)."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -137,7 +298,13 @@ class AuthorizationAdmin(ReadOnlyAdmin, _AuthAdmin):
 
 @admin.register(QueryLog)
 class QueryLogAdmin(CappedCountAdmin, ReadOnlyAdmin, _LogAdmin):
+    """Who read whom, why. An officer sees only the reads of their own department (Art. 14); the
+    operator and auditors see all."""
+
     list_display = ["at", "reader_name", "reader_kind", "subject", "levels", "purpose", "matter", "channel"]
     list_filter = ["reader_kind", "channel"]
     raw_id_fields = ["subject", "user", "agency", "department", "matter", "authorization"]
     date_hierarchy = "at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[QueryLog]:
+        return own_department_only(request, super().get_queryset(request))

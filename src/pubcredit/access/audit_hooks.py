@@ -82,3 +82,22 @@ def _account_created(sender: Any, user: Any, **kwargs: Any) -> None:
 def _account_disabled(sender: Any, user: Any, **kwargs: Any) -> None:
     record_event("access:account:disabled", actor=str(kwargs.get("actor", "")), object_type="user",
                  object_id=str(user.pk))
+
+
+@receiver(signals.account_updated, dispatch_uid="audit-account-updated")
+def _account_updated(sender: Any, user: Any, **kwargs: Any) -> None:
+    record_event("access:account:updated", actor=str(kwargs.get("actor", "")), object_type="user",
+                 object_id=str(user.pk), data={"changed": list(kwargs.get("changed", [])),
+                                               "old": dict(kwargs.get("old", {})), "new": dict(kwargs.get("new", {}))})
+
+
+@receiver(signals.account_enabled, dispatch_uid="audit-account-enabled")
+def _account_enabled(sender: Any, user: Any, **kwargs: Any) -> None:
+    record_event("access:account:enabled", actor=str(kwargs.get("actor", "")), object_type="user",
+                 object_id=str(user.pk))
+
+
+@receiver(signals.password_set, dispatch_uid="audit-password-set")
+def _password_set(sender: Any, user: Any, **kwargs: Any) -> None:
+    record_event("access:account:password_set", actor=str(kwargs.get("actor", "")), object_type="user",
+                 object_id=str(user.pk), data={"usable": bool(kwargs.get("usable", True))})

@@ -77,10 +77,10 @@ def revoke_authorization(authorization: Authorization, *, by_subject: Subject, a
     return auth
 
 
-@transaction.atomic
-def define_matter(*, department: Department, code: str, name: str, legal_basis: str,
-                  entries: Iterable[CatalogEntry], actor: str) -> Matter:
-    """Art. 27: add a matter to the government application list: who may read what, for what."""
+def check_matter(*, name: str, legal_basis: str,
+                 entries: Iterable[CatalogEntry]) -> tuple[str, str, list[CatalogEntry]]:
+    """Art. 27: what a matter of the government application list must say — a name, its legal
+    basis and at least one catalog entry. Returns them cleaned; raises InvalidInput."""
     entries = list(entries)
     if not name.strip():
         raise InvalidInput("请填写办理事项名称", field="name")
@@ -88,14 +88,51 @@ def define_matter(*, department: Department, code: str, name: str, legal_basis: 
         raise InvalidInput("请填写依据", field="legal_basis")
     if not entries:
         raise InvalidInput("至少选择一个可查询的目录条目", field="entries")
+    return name.strip(), legal_basis.strip(), entries
+
+
+@transaction.atomic
+def define_matter(*, department: Department, code: str, name: str, legal_basis: str,
+                  entries: Iterable[CatalogEntry], actor: str, published: bool = True) -> Matter:
+    """Art. 27: add a matter to the government application list: who may read what, for what."""
+    name, legal_basis, entries = check_matter(name=name, legal_basis=legal_basis, entries=entries)
     if Matter.objects.filter(code=code).exists():
         raise Conflict(f"事项编码 {code} 已存在", field="code")
-    matter = Matter.objects.create(department=department, code=code, name=name.strip(),
-                                   legal_basis=legal_basis.strip())
+    matter = Matter.objects.create(department=department, code=code, name=name, legal_basis=legal_basis,
+                                   published=published)
     matter.entries.set(entries)
     _audit("access:matter:defined", actor=actor, object_type="matter", object_id=code, subject_id=None,
-           data={"department": department.code, "entries": sorted(e.code for e in entries)})
+           data={"department": department.code, "entries": sorted(e.code for e in entries),
+                 "published": published})
     return matter
+
+
+def _matter_state(matter: Matter) -> dict[str, object]:
+    return {"name": matter.name, "legal_basis": matter.legal_basis, "published": matter.published,
+            "entries": sorted(matter.entries.values_list("code", flat=True))}
+
+
+@transaction.atomic
+def update_matter(matter: Matter | int, *, name: str, legal_basis: str, entries: Iterable[CatalogEntry],
+                  published: bool, actor: str) -> Matter:
+    """Art. 27, 39: change a matter of the government application list — its name, legal basis,
+    the catalog entries it may read, whether it is published — checked as ``define_matter``
+    checks a new one, with an ``access:matter:updated`` entry holding the old and the new values
+    (none when nothing changed). Its department and code stay. Raises InvalidInput."""
+    name, legal_basis, entries = check_matter(name=name, legal_basis=legal_basis, entries=entries)
+    locked = Matter.objects.select_for_update().select_related("department").get(
+        pk=matter.pk if isinstance(matter, Matter) else matter)
+    before = _matter_state(locked)
+    locked.name, locked.legal_basis, locked.published = name, legal_basis, published
+    locked.save(update_fields=["name", "legal_basis", "published"])
+    locked.entries.set(entries)
+    after = _matter_state(locked)
+    changed = sorted(key for key in after if after[key] != before[key])
+    if changed:
+        _audit("access:matter:updated", actor=actor, object_type="matter", object_id=locked.code, subject_id=None,
+               data={"department": locked.department.code, "changed": changed,
+                     "old": before, "new": after})
+    return locked
 
 
 _QUERY_LOG_INSERT = (

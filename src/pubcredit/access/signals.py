@@ -17,6 +17,10 @@ login_locked = Signal()
 #: An authenticator was bound (``by``: "self" or "cli:<actor>") or removed.
 totp_enrolled = Signal()
 totp_removed = Signal()
-#: An account was created or disabled through ``access.accounts``.
+#: An account was created, changed (``changed``, ``old``, ``new``), disabled or enabled again, or
+#: its password set (``usable``; never the password), through ``access.accounts``.
 account_created = Signal()
+account_updated = Signal()
 account_disabled = Signal()
+account_enabled = Signal()
+password_set = Signal()

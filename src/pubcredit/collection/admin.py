@@ -14,7 +14,13 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from pubcredit.adminkit import CappedCountAdmin, ReadOnlyAdmin, search_by_ids
+from pubcredit.adminkit import (
+    CappedCountAdmin,
+    ReadOnlyAdmin,
+    acting_department,
+    own_department_only,
+    search_by_ids,
+)
 from pubcredit.catalog.models import CatalogEntry
 from pubcredit.collection import services
 from pubcredit.collection.models import Batch, BatchRejection, Consent, NameReview, NameReviewResolution, Record
@@ -43,7 +49,7 @@ class RejectionInline(ReadOnlyAdmin, _RejectionInline):
 @admin.register(Batch)
 class BatchAdmin(ReadOnlyAdmin, _BatchAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Batch]:
-        return _own_department_only(request, super().get_queryset(request))
+        return own_department_only(request, super().get_queryset(request))
 
     list_display = ["id", "entry", "department", "channel", "status", "row_count", "accepted", "updated",
                     "unchanged", "rejected", "created_at"]
@@ -51,22 +57,10 @@ class BatchAdmin(ReadOnlyAdmin, _BatchAdmin):
     inlines = [RejectionInline]
 
 
-def _own_department_only(request: HttpRequest, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """Art. 14 in the back-office: an officer sees only what their own department submitted.
-
-    Everything else a department may read goes through the application-list query paths
-    (matter + purpose, logged); the platform operator and auditors see all rows here.
-    """
-    user = request.user
-    if getattr(user, "is_superuser", False) or getattr(user, "role", "") in ("operator", "auditor"):
-        return qs
-    return qs.filter(department_id=getattr(user, "department_id", None) or 0)
-
-
 @admin.register(Record)
 class RecordAdmin(CappedCountAdmin, ReadOnlyAdmin, _RecordAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Record]:
-        return _own_department_only(request, super().get_queryset(request))
+        return own_department_only(request, super().get_queryset(request))
 
     list_display = ["id", "entry", "subject", "natural_key", "version", "status", "open_level", "decision_date",
                     "disclosure_until"]
@@ -97,6 +91,9 @@ class RecordAdmin(CappedCountAdmin, ReadOnlyAdmin, _RecordAdmin):
 
 @admin.register(Consent)
 class ConsentAdmin(ReadOnlyAdmin, _ConsentAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Consent]:
+        return own_department_only(request, super().get_queryset(request))  # the department that recorded it
+
     list_display = ["subject", "department", "category", "document_ref", "given_on", "expires_on", "withdrawn_at"]
     raw_id_fields = ["subject"]
 
@@ -107,7 +104,10 @@ class ResolveReviewForm(ActionForm):
 
 @admin.register(NameReview)
 class NameReviewAdmin(ReadOnlyAdmin, _ReviewAdmin):
-    """Flagged names; an officer resolves them with the two actions (through the service, audited)."""
+    """Flagged names; an officer resolves them with the two actions (through the service, audited).
+
+    An officer sees and resolves only the reviews their own department's batches flagged.
+    """
 
     list_display = ["subject", "submitted_name", "known_name", "batch", "row_number", "resolved_at", "resolution",
                     "resolved_by"]
@@ -115,6 +115,9 @@ class NameReviewAdmin(ReadOnlyAdmin, _ReviewAdmin):
     raw_id_fields = ["subject", "batch"]
     action_form = ResolveReviewForm
     actions = ["rename_action", "keep_action"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[NameReview]:
+        return own_department_only(request, super().get_queryset(request), "batch__department_id")
 
     def has_resolve_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("collection.change_namereview"))
@@ -126,12 +129,17 @@ class NameReviewAdmin(ReadOnlyAdmin, _ReviewAdmin):
 
     def _resolve(self, request: HttpRequest, queryset: QuerySet[NameReview], resolution: str) -> None:
         note = str(request.POST.get("note") or "")
+        try:
+            department = acting_department(request.user)
+        except PubcreditError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return
         done = 0
         for review in queryset.filter(resolved_at__isnull=True).order_by("pk"):
             if not NameReview.objects.filter(pk=review.pk, resolved_at__isnull=True).exists():
                 continue  # closed meanwhile: its subject was renamed by an earlier one of the selection
             try:
-                services.resolve_name_review(review.pk, resolution=resolution, note=note,
+                services.resolve_name_review(review.pk, resolution=resolution, note=note, department=department,
                                              actor=f"admin:{request.user.get_username()}")
                 done += 1
             except PubcreditError as exc:

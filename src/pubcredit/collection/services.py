@@ -978,13 +978,17 @@ def revoke_record(record: int | tuple[str, str | Mapping[str, Any]], *, departme
 
 
 @transaction.atomic
-def resolve_name_review(review: NameReview | int, *, resolution: str, note: str = "", actor: str) -> NameReview:
+def resolve_name_review(review: NameReview | int, *, resolution: str, department: Department | None, note: str = "",
+                        actor: str) -> NameReview:
     """Resolve a flagged name (a submitted name that contradicted the known one), audited.
 
     ``renamed``: the submitted name is the subject's name now — the subject is renamed through
     ``subjects.services.rename`` (the old name kept as a former name, so records under it still
     match; the subject's other open reviews close with it). ``kept``: the known name stays.
-    ``note`` says why (one line). Raises InvalidInput (unknown resolution, no actor), NotFound,
+    ``note`` says why (one line). ``department`` is the resolver's: a department resolves only
+    the reviews its own batches flagged (Art. 14: it decides on its own submissions, not on another
+    department's); ``None`` is the platform operator, who resolves any. Raises InvalidInput
+    (unknown resolution, no actor), NotFound, NotPermitted (another department's review),
     Conflict (already resolved).
     """
     who = _actor(actor)
@@ -995,6 +999,8 @@ def resolve_name_review(review: NameReview | int, *, resolution: str, note: str 
     locked = NameReview.objects.select_for_update().select_related("subject").filter(pk=pk).first()
     if locked is None:
         raise NotFound("未找到该名称待核记录", field="review")
+    if department is not None and not Batch.objects.filter(pk=locked.batch_id, department_id=department.pk).exists():
+        raise NotPermitted("该名称待核记录由其他部门的报送批次产生，只能由该部门或平台运营人员处理", field="review")
     if locked.resolved_at is not None:
         raise Conflict(f"该名称待核记录已于 {timezone.localtime(locked.resolved_at):%Y-%m-%d} 处理", field="review")
     locked.resolved_at = timezone.now()
