@@ -108,3 +108,36 @@ def test_a_checkpoints_file_nested_too_deeply_exits_2_with_one_line(tmp_path: Pa
     err = capsys.readouterr().err
     assert "line 1: JSON nested too deeply" in err
     assert err.count("\n") == 1
+
+
+# --- bad input from an auditor's hand: one line, exit 2 (a reviewer's findings, session 12) ----------
+
+def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    from pubcredit import cli
+
+    code = cli.main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith("pubcredit: error:")
+    assert "\n" not in err
+    return err
+
+
+def test_a_checkpoints_file_not_in_utf8_is_refused_in_one_line(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "checkpoints.jsonl"
+    path.write_bytes("检查点".encode("gbk"))  # saved by a Windows editor
+    assert "not UTF-8" in _one_line_error(capsys, ["audit", "verify", "--quiet", "--checkpoints-file", str(path)])
+
+
+def test_an_infinite_number_in_a_checkpoints_file_is_refused_in_one_line(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "checkpoints.jsonl"
+    path.write_text('{"id": 1e400, "seq": 1, "head_hash": "00", "created_at": "2026-01-01T00:00:00Z", '
+                    '"key_id": "k", "signature": "s"}\n', encoding="utf-8")
+    assert "line 1" in _one_line_error(capsys, ["audit", "verify", "--quiet", "--checkpoints-file", str(path)])
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_a_non_finite_interval_is_refused_in_one_line(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert "--interval" in _one_line_error(capsys, ["audit", "seal", "--follow", "--quiet", "--interval", value])

@@ -491,3 +491,18 @@ def test_a_malformed_line_naming_prohibited_information_is_not_kept(dept: Depart
     kept.write_text(good + "\n" + json.dumps(penalty_row(), ensure_ascii=False)[:-1] + "\n", encoding="utf-8")
     (other,) = rejected(submit_file(dept, kept))
     assert "该行内容：{" in other["原因"]  # an ordinary malformed line is still kept, to be fixed and resent
+
+
+def test_a_file_refused_as_a_whole_is_a_failed_batch_with_its_audit_entry(dept: Department, tmp_path: Path) -> None:
+    """Kept as a failed batch (file, digest, error) and, like every change of state, audited (Art. 39)."""
+    from pubcredit.audit.models import AuditEntry
+    from pubcredit.collection.models import BatchStatus
+
+    path = tmp_path / "list.jsonl"
+    path.write_text('[1, 2]\n{"CF_WSH": "1"}\n', encoding="utf-8")
+    with pytest.raises(InvalidInput):
+        submit_file(dept, path)
+    batch = Batch.objects.get(filename="list.jsonl")
+    assert batch.status == BatchStatus.FAILED
+    (entry,) = AuditEntry.objects.filter(object_type="batch", object_id=str(batch.pk))
+    assert (entry.event, entry.data["entry"], entry.data["error"]) == ("collection:batch:failed", PENALTY, batch.error)

@@ -95,7 +95,7 @@ def parse_checkpoint_record(record: Mapping[str, Any]) -> rules.CheckpointRow:
         return rules.CheckpointRow(id=int(record["id"]), seq=int(record["seq"]), head_hash=str(record["head_hash"]),
                                    created_at=created, key_id=str(record["key_id"]),
                                    signature=str(record["signature"]))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(1e400)
         raise ValueError(f"not a checkpoint record: {exc}") from exc
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -80,8 +81,9 @@ def run_seal(args: argparse.Namespace) -> int:
     from pubcredit.audit import queries, services
     from pubcredit.cli import fail
 
-    if args.batch < 1 or args.checkpoint_every < 1 or args.interval <= 0 or args.checkpoint_interval <= 0:
-        return fail("--batch, --checkpoint-every, --interval and --checkpoint-interval must be positive")
+    if (args.batch < 1 or args.checkpoint_every < 1 or not math.isfinite(args.interval) or args.interval <= 0
+            or not math.isfinite(args.checkpoint_interval) or args.checkpoint_interval <= 0):
+        return fail("--batch, --checkpoint-every, --interval and --checkpoint-interval must be positive numbers")
     total = 0
     last_signed = time.monotonic()
     bar = None
@@ -153,6 +155,8 @@ def _read_checkpoints_file(path: Path) -> list[Any]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path} is not UTF-8 text (byte {exc.start}): not a file of checkpoint records") from exc
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue

@@ -14,6 +14,7 @@ start one beside the server (``PUBCREDIT_TASK_WORKERS`` processes, default 2).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import subprocess
@@ -106,8 +107,8 @@ def _warm_up_pdf() -> None:
 def run(args: argparse.Namespace) -> int:
     from pubcredit.cli import env, fail
 
-    if args.processes < 1 or args.interval < 0:
-        return fail("--processes must be at least 1 and --interval not negative")
+    if args.processes < 1 or not math.isfinite(args.interval) or args.interval < 0:
+        return fail("--processes must be at least 1 and --interval a number not negative")
     env.setup()
     from django.core.management import call_command
 

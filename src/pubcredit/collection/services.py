@@ -837,12 +837,15 @@ def fail_received(batch: Batch, error: str) -> Batch:
 def _record_failure(*, version: CatalogVersion, department: Department, channel: str, filename: str,
                     file_digest: str, actor: str, source: RowSource | None, error: str) -> Batch:
     now = timezone.now()
-    return Batch.objects.create(
+    batch = Batch.objects.create(
         entry=version.entry, entry_version=version, department=department, channel=channel,
         filename=storable(filename)[:255], file_digest=file_digest, status=BatchStatus.FAILED,
         error=storable(error)[:REASON_MAX],  # the message may quote a column name with a NUL in it
         created_by=actor, started_at=now, finished_at=now, file_format=source.format if source else "json",
         encoding=source.encoding if source else "")
+    _audit("collection:batch:failed", actor=actor, object_type="batch", object_id=str(batch.pk), subject_id=None,
+           data={"entry": version.entry.code, "error": batch.error, "channel": channel})
+    return batch
 
 
 def rejected_rows_csv(batch: Batch) -> Iterator[str]:

@@ -331,6 +331,8 @@ def _fail(job_id: int, exc: BaseException) -> None:
         job.finished_at = timezone.now()
         job.error = f"处理失败（{type(exc).__name__}），请重新提交"
         job.save(update_fields=["status", "finished_at", "error"])
+        _audit("reports:batch_query:failed", job, actor="worker", channel="task",
+               data={"error": type(exc).__name__, "done": job.done, "total": job.total})
 
 
 class _TokenRevoked(Exception):
