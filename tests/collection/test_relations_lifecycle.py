@@ -140,6 +140,164 @@ def test_revoking_the_decision_that_named_the_new_representative_brings_back_the
     assert _reps(company) == ["王五"]
 
 
+def _later(uscc: str, name: str, rid: str, day: str) -> dict[str, Any]:
+    return licensing_row(uscc, name, rid, XK_JDRQ=day, XK_YXQZ=day)
+
+
+def _other_id(rid: str) -> str:
+    return next(other for other in iter(f.resident_id, None) if other != rid)
+
+
+def _ids(n: int) -> list[str]:
+    """``n`` distinct resident IDs (the factory draws from a few hundred)."""
+    ids: list[str] = []
+    while len(ids) < n:
+        rid = f.resident_id()
+        if rid not in ids:
+            ids.append(rid)
+    return ids
+
+
+def test_revoking_the_latest_decision_gives_the_role_back_to_the_next_latest(dept: Department) -> None:
+    """王五 (March), 赵六 (June), 王五 again (September). Revoking September: 王五 is still named (by
+    March), so nothing the record named ends — but the latest remaining decision names 赵六, who
+    holds again, and 王五 ends."""
+    company = f.org("杭州甲公司")
+    p1, p2 = _ids(2)
+    submit(dept, [licensing_row(company.uscc, "王五", p1)], entry="licensing-scjg")
+    submit(dept, [_later(company.uscc, "赵六", p2, "2025-06-03")], entry="licensing-scjg")
+    assert _reps(company) == ["赵六"]
+    sept = submit(dept, [_later(company.uscc, "王五", p1, "2025-09-03")], entry="licensing-scjg")
+    assert _reps(company) == ["王五"]
+    services.revoke_record(Record.objects.get(batch=sept).pk, department=dept, reason="误报", actor=ACTOR)
+    assert _reps(company) == ["赵六"]
+
+
+def test_correcting_the_latest_decision_to_drop_its_legal_rep_gives_the_role_back(dept: Department) -> None:
+    company = f.org("杭州甲公司")
+    p1, p2 = _ids(2)
+    submit(dept, [licensing_row(company.uscc, "王五", p1)], entry="licensing-scjg")
+    submit(dept, [_later(company.uscc, "赵六", p2, "2025-06-03")], entry="licensing-scjg")
+    row = _later(company.uscc, "王五", p1, "2025-09-03")
+    submit(dept, [row], entry="licensing-scjg")
+    assert _reps(company) == ["王五"]
+    fixed = {k: v for k, v in row.items() if k not in ("XK_FR_ZJLX", "XK_FR_ZJHM")}
+    batch = submit(dept, [fixed], entry="licensing-scjg")
+    assert batch.updated == 1, _reasons(batch)
+    assert _reps(company) == ["赵六"]
+
+
+def test_revoking_the_record_that_replaced_a_hand_recorded_legal_rep_brings_it_back(dept: Department) -> None:
+    """A legal representative no record names (recorded by hand, or before migration 0012) ended
+    by a record naming another comes back when that record is revoked."""
+    from pubcredit.subjects import services as subject_services
+
+    company = f.org("杭州甲公司")
+    p0 = f.person("王五")
+    subject_services.relate(organization=company, related=p0, role="legal_rep", actor=ACTOR)
+    batch = submit(dept, [licensing_row(company.uscc, "赵六", f.resident_id())], entry="licensing-scjg")
+    assert _reps(company) == ["赵六"]
+    services.revoke_record(Record.objects.get(batch=batch).pk, department=dept, reason="误报", actor=ACTOR)
+    assert _reps(company) == ["王五"]
+
+
+def test_of_two_hand_recorded_legal_reps_the_last_ended_comes_back(dept: Department) -> None:
+    from pubcredit.subjects import services as subject_services
+
+    company = f.org("杭州甲公司")
+    first, second = f.person("王五"), f.person("钱七")
+    subject_services.relate(organization=company, related=first, role="legal_rep", actor=ACTOR)
+    one = submit(dept, [licensing_row(company.uscc, "赵六", f.resident_id())], entry="licensing-scjg")
+    SubjectRelation.objects.filter(organization=company, related=first).update(until="2025-01-01")
+    subject_services.relate(organization=company, related=second, role="legal_rep", actor=ACTOR)
+    two = submit(dept, [_later(company.uscc, "孙八", f.resident_id(), "2025-06-03")], entry="licensing-scjg")
+    assert _reps(company) == ["孙八"]
+    services.revoke_record(Record.objects.get(batch=two).pk, department=dept, reason="误报", actor=ACTOR)
+    assert _reps(company) == ["赵六"]  # a holder an active record names first
+    services.revoke_record(Record.objects.get(batch=one).pk, department=dept, reason="误报", actor=ACTOR)
+    assert _reps(company) == ["钱七"]  # then the hand-recorded holder ended last
+
+
+def test_a_legal_rep_corrected_away_does_not_come_back(dept: Department) -> None:
+    """A wrong ID corrected, then the corrected record revoked: the person first named by mistake
+    is named by no active record and recorded by no hand — nobody holds, the mistake stays ended."""
+    company = f.org("杭州甲公司")
+    wrong, right = _ids(2)
+    row = licensing_row(company.uscc, "王五", wrong)
+    submit(dept, [row], entry="licensing-scjg")
+    fixed = submit(dept, [{**row, "XK_FR_ZJHM": right}], entry="licensing-scjg")
+    assert fixed.updated == 1, _reasons(fixed)
+    assert SubjectRelation.objects.filter(organization=company, until__isnull=True).count() == 1
+    services.revoke_record(Record.objects.get(batch=fixed).pk, department=dept, reason="误报", actor=ACTOR)
+    assert _reps(company) == []
+
+
+def test_settling_many_organisations_takes_a_bounded_number_of_holder_locks(dept: Department) -> None:
+    """One advisory lock per organisation would exhaust PostgreSQL's shared lock table (6 400 by
+    default) with a chunk of 20 000 companies: the holder locks are keyed modulo _HOLDER_LOCKS."""
+    from django.db import connection
+
+    services._lock_holders(set(range(1, 30_001)))
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                    "AND classid = %s", [services._HOLDER_LOCK])
+        assert cur.fetchone()[0] == services._HOLDER_LOCKS
+
+
+# --- ends and reopens are audited (Art. 38, 39) ----------------------------------------------------
+
+
+def _changes(**kw: Any) -> list[dict[str, Any]]:
+    from pubcredit.audit.models import AuditEntry
+
+    return list(AuditEntry.objects.filter(event="collection:relations:changed", **kw).order_by("id")
+                .values_list("data", flat=True))
+
+
+def test_a_batch_replacing_a_legal_rep_audits_the_end_in_one_entry(dept: Department) -> None:
+    company, other = f.org("杭州甲公司"), f.org("杭州乙公司")
+    p1, p2, p3, p4 = _ids(4)
+    submit(dept, [licensing_row(company.uscc, "王五", p1), licensing_row(other.uscc, "钱七", p3)],
+           entry="licensing-scjg")
+    assert _changes() == []  # nothing ended, nothing reopened: nothing audited
+    later = submit(dept, [_later(company.uscc, "赵六", p2, "2025-06-03"), _later(other.uscc, "孙八", p4, "2025-06-03")],
+                   entry="licensing-scjg")
+    [data] = _changes(object_type="batch", object_id=str(later.pk))
+    new = dict(Record.objects.filter(batch=later).values_list("subject_id", "id"))
+    old_rel = dict(SubjectRelation.objects.filter(organization__in=[company, other], until__isnull=False)
+                   .values_list("organization_id", "id"))
+    assert data["fields"] == ["relation", "organization", "role", "record"]
+    assert sorted(data["ended"]) == sorted([[old_rel[company.pk], company.pk, "legal_rep", new[company.pk]],
+                                            [old_rel[other.pk], other.pk, "legal_rep", new[other.pk]]])
+    assert data["reopened"] == []
+    assert p1 not in str(data)  # ids only: no person's ID number
+
+
+def test_a_revocation_audits_what_it_ended_and_reopened(dept: Department) -> None:
+    company = f.org("杭州甲公司")
+    p1, p2 = _ids(2)
+    first = submit(dept, [licensing_row(company.uscc, "王五", p1)], entry="licensing-scjg")
+    later = submit(dept, [_later(company.uscc, "赵六", p2, "2025-06-03")], entry="licensing-scjg")
+    revoked = Record.objects.get(batch=later)
+    services.revoke_record(revoked.pk, department=dept, reason="误报", actor=ACTOR)
+    rel = dict(SubjectRelation.objects.filter(organization=company).values_list("related__name", "id"))
+    [data] = _changes(object_type="record", object_id=str(revoked.pk))
+    assert data["ended"] == [[rel["赵六"], company.pk, "legal_rep", revoked.pk]]
+    assert data["reopened"] == [[rel["王五"], company.pk, "legal_rep", Record.objects.get(batch=first).pk]]
+
+
+def test_a_corrected_officer_is_audited_with_the_corrected_record(dept: Department) -> None:
+    company = f.org("杭州甲科技有限公司")
+    wrong, right = _ids(2)
+    row = officer(company.uscc, wrong)
+    first = submit(dept, [row], entry="org-officers")
+    fixed = submit(dept, [{**row, "person_id_no": right}], entry="org-officers")
+    ended = SubjectRelation.objects.get(organization=company, until__isnull=False)
+    [data] = _changes(object_type="batch", object_id=str(fixed.pk))
+    assert data["ended"] == [[ended.pk, company.pk, "director", Record.objects.get(batch=first).pk]]
+    assert data["reopened"] == []
+
+
 def test_within_one_batch_the_latest_decision_holds(dept: Department) -> None:
     company = f.org("杭州甲公司")
     rows = [licensing_row(company.uscc, "赵六", f.resident_id(), XK_JDRQ="2025-06-03", XK_YXQZ="2025-06-03"),
@@ -197,7 +355,8 @@ def test_query_count_of_relation_rows_does_not_grow_with_rows(dept: Department) 
         companies = [f.org(f"杭州测试{i}科技有限公司") for i in range(n)]
         first = [officer(c.uscc, f.resident_id()) for c in companies]
         submit(dept, first, entry="org-officers")
-        corrected = [{**row, "person_id_no": f.resident_id()} for row in first]  # n corrections
+        # n corrections (a new ID drawn again if it is the old one: the factory draws from a few hundred)
+        corrected = [{**row, "person_id_no": _other_id(row["person_id_no"])} for row in first]
         with CaptureQueriesContext(connection) as ctx:
             batch = submit(dept, corrected, entry="org-officers")
         assert batch.updated == n, _reasons(batch)

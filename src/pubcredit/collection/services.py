@@ -69,6 +69,14 @@ REASON_MAX = 2000
 # Advisory lock keys (first half): one batch per entry at a time; one processor per queued batch.
 _ENTRY_LOCK = 0x5043
 QUEUED_BATCH_LOCK = 0x5044
+# One writer at a time settles who holds an organisation's legal representative or principal
+# (second half: the organisation's id modulo _HOLDER_LOCKS). Taken after the entry lock, once per
+# batch or revocation, all in one statement in ascending order (_lock_holders).
+_HOLDER_LOCK = 0x5045
+#: Holder lock keys: a transaction holds at most this many (PostgreSQL's shared lock table holds
+#: max_locks_per_transaction × max_connections locks, 6 400 by default: one per organisation
+#: would run out with a chunk of 20 000 companies). Organisations sharing a key wait for each other.
+_HOLDER_LOCKS = 256
 
 _STAGE_COLUMNS = ("row_number", "ok", "natural_key", "content_hash", "uscc", "id_hash", "name", "kind", "field",
                   "reason", "raw")
@@ -450,18 +458,23 @@ def _name_reviews(table: str, batch: Batch, named: Iterable[_NameSeen] = ()) -> 
     return len(reviews)
 
 
+#: A relation changed: (organisation id, role, the record it follows, if any).
+_Change = tuple[int, str, int | None]
+
+
 def _relate(relations: list[tuple[int, str, str, Relation]], *, batch: Batch, actor: str,
-            entry_id: int) -> tuple[list[_NameSeen], set[int], set[int]]:
+            entry_id: int) -> tuple[list[_NameSeen], dict[int, _Change], set[int]]:
     """Record the relations named by a chunk's basic-information rows (Art. 10, 26) and link them
     to the active record of each row (``RecordRelation``), so that they end with it.
 
     Returns the names the rows give the related subjects (for name review), the relations to
-    reopen (ended, and named again by an active record; roles held alone are settled by
-    :func:`_settle_holders` instead) and the organisations whose legal representative or
-    principal was named. A constant number of queries per chunk, and none without relations.
+    reopen (ended, and named again by an active record: relation id -> organisation id, role and
+    that record's id; roles held alone are settled by :func:`_settle_holders` instead) and the
+    organisations whose legal representative or principal was named. A constant number of
+    queries per chunk, and none without relations.
     """
     if not relations:
-        return [], set(), set()
+        return [], {}, set()
     codes = {u for _, _, u, _ in relations} | {r.uscc for *_, r in relations if r.uscc}
     hashes = {r.id_hash for *_, r in relations if r.id_hash}
     subjects = {s.uscc: s for s in Subject.objects.filter(uscc__in=codes)}
@@ -482,7 +495,7 @@ def _relate(relations: list[tuple[int, str, str, Relation]], *, batch: Batch, ac
         pairs.setdefault(triple, (org, related, role))
         links.setdefault(triple, []).append(key)
     if not pairs:
-        return named, set(), set()
+        return named, {}, set()
     found = subject_services.relate_many(pairs.values(), source=f"报送批次 #{batch.pk}", actor=actor)
     keys = sorted({k for ks in links.values() for k in ks})
     record_of = {str(k): int(i) for k, i in _fetch(
@@ -501,65 +514,166 @@ def _relate(relations: list[tuple[int, str, str, Relation]], *, batch: Batch, ac
         _execute(f"""INSERT INTO {RecordRelation._meta.db_table} (record_id, relation_id)
                      SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING""",
                  [record_ids, relation_ids])
-    reopen = {rid for (_, _, role), (rid, ended) in found.items() if ended and not rules.held_alone(role)}
+    named_by = dict(zip(relation_ids, record_ids, strict=True))
+    reopen: dict[int, _Change] = {rid: (org_id, role, named_by.get(rid)) for (org_id, _, role), (rid, ended)
+                                  in found.items() if ended and not rules.held_alone(role)}
     holders = {org_id for org_id, _, role in found if rules.held_alone(role)}
     return named, reopen, holders
 
 
-def _unnamed_relations(record_ids: list[int]) -> list[tuple[int, int]]:
-    """The current relations named by these (now superseded or revoked) records that no active
-    record names any more: ``(relation id, organisation id)``. One query."""
+#: A relation named by corrected or revoked records: (relation id, organisation id, role,
+#: whether no active record names it any more while it is current, the lowest of those records).
+_Linked = tuple[int, int, str, bool, int]
+
+
+def _linked_relations(record_ids: list[int]) -> list[_Linked]:
+    """The relations these (now superseded or revoked) records named that may change: the current
+    ones, and those of roles held alone whatever their state (their organisations are settled
+    again, :func:`_settle_holders`). One query."""
     if not record_ids:
         return []
     links, records, relations = (RecordRelation._meta.db_table, Record._meta.db_table,
                                  SubjectRelation._meta.db_table)
-    return [(int(i), int(o)) for i, o in _fetch(
-        f"""SELECT DISTINCT sr.id, sr.organization_id FROM {links} l
-            JOIN {relations} sr ON sr.id = l.relation_id
-            WHERE l.record_id = ANY(%s) AND sr.until IS NULL
-              AND NOT EXISTS (SELECT 1 FROM {links} m JOIN {records} r ON r.id = m.record_id
-                              WHERE m.relation_id = sr.id AND r.status = %s)""",
-        [record_ids, RecordStatus.ACTIVE])]
+    return [(int(i), int(o), str(k), bool(u), int(r)) for i, o, k, u, r in _fetch(
+        f"""SELECT sr.id, sr.organization_id, sr.role,
+                   sr.until IS NULL AND NOT EXISTS (SELECT 1 FROM {links} m JOIN {records} r ON r.id = m.record_id
+                                                    WHERE m.relation_id = sr.id AND r.status = %s),
+                   min(l.record_id)
+            FROM {links} l JOIN {relations} sr ON sr.id = l.relation_id
+            WHERE l.record_id = ANY(%s) AND (sr.until IS NULL OR sr.role = ANY(%s))
+            GROUP BY sr.id""",
+        [RecordStatus.ACTIVE, record_ids, list(rules.SINGLE_HOLDER_ROLES)])]
 
 
-def _settle_holders(organization_ids: set[int], ending: set[int]) -> tuple[set[int], set[int]]:
+def _lock_holders(organization_ids: set[int]) -> None:
+    """Serialise settling the roles held alone of these organisations (``_HOLDER_LOCK``) until the
+    transaction ends: two batches of different entries (different entry locks), or a batch and
+    a revocation, naming holders of one organisation would otherwise each settle it without
+    seeing the other's holder and leave two. One statement, once per transaction, after the
+    entry lock and after every other lock the transaction takes but row locks of its own, keys
+    in ascending order: two writers never wait for each other in a circle."""
+    if organization_ids:
+        _fetch(f"""SELECT pg_advisory_xact_lock(%s, t.k)
+                   FROM (SELECT DISTINCT (i %% {_HOLDER_LOCKS})::integer AS k FROM unnest(%s::bigint[]) AS i) t
+                   ORDER BY t.k""", [_HOLDER_LOCK, sorted(organization_ids)])
+
+
+#: A holder after settling: (relation id, organisation id, role, current, record naming it).
+_Holder = tuple[int, int, str, bool, int | None]
+
+
+def _settle_holders(organization_ids: set[int]) -> tuple[list[_Holder], list[_Holder]]:
     """Who holds each role held alone (legal representative, principal: ``rules.held_alone``) in
-    these organisations: ``(relations to end, relations to reopen)``.
+    these organisations: ``(relations to end, relations to reopen)``, each with the record naming
+    the holder that now holds (for the audit). Call it under :func:`_lock_holders`.
 
-    The candidates are the organisation's current holders and every holder an active record
-    names (an earlier one ended by a later record comes back when that record is revoked or
-    corrected). The holder named by the latest decision wins (then the latest collected
-    record; holders no active record names come last); the others end. One query.
+    The candidates are every holder an active record names (an earlier one ended by a later
+    record comes back when that record is revoked or corrected), and the holders no record has
+    ever named (recorded by hand, or before migration 0012). The holder named by the latest
+    decision wins (then the latest collected record); a current holder no record names comes
+    after them, and an ended one — replaced by a holder a record named — comes back only if no
+    other candidate remains (the most recently ended, then the most recently recorded). A
+    relation whose records are all corrected or revoked is no candidate. The others end. One
+    query.
     """
     if not organization_ids:
-        return set(), set()
+        return [], []
     links, records, relations = (RecordRelation._meta.db_table, Record._meta.db_table,
                                  SubjectRelation._meta.db_table)
     ranked = _fetch(
-        f"""SELECT sr.id, sr.until IS NOT NULL,
-                   row_number() OVER (PARTITION BY sr.organization_id
-                                      ORDER BY k.decided DESC NULLS LAST, k.seq DESC NULLS LAST, sr.id DESC)
-            FROM {relations} sr
-            CROSS JOIN LATERAL (SELECT max(r.decision_date) AS decided, max(r.id) AS seq
-                                FROM {links} l JOIN {records} r ON r.id = l.record_id
-                                WHERE l.relation_id = sr.id AND r.status = %s) k
-            WHERE sr.organization_id = ANY(%s) AND sr.role = ANY(%s) AND NOT (sr.id = ANY(%s))
-              AND (sr.until IS NULL OR k.seq IS NOT NULL)""",
-        [RecordStatus.ACTIVE, sorted(organization_ids), list(rules.SINGLE_HOLDER_ROLES), sorted(ending)])
-    end = {int(i) for i, ended, n in ranked if n > 1 and not ended}
-    reopen = {int(i) for i, ended, n in ranked if n == 1 and ended}
-    return end, reopen
+        f"""SELECT c.id, c.organization_id, c.role, c.until IS NULL, c.seq,
+                   CASE WHEN c.candidate THEN row_number() OVER (
+                       PARTITION BY c.organization_id, c.candidate
+                       ORDER BY c.seq IS NULL AND c.until IS NOT NULL, c.decided DESC NULLS LAST,
+                                c.seq DESC NULLS LAST, c.until DESC NULLS FIRST, c.id DESC) END
+            FROM (SELECT sr.id, sr.organization_id, sr.role, sr.until, k.decided, k.seq,
+                         k.seq IS NOT NULL OR NOT k.linked AS candidate
+                  FROM {relations} sr
+                  CROSS JOIN LATERAL (SELECT max(r.decision_date) FILTER (WHERE r.status = %s) AS decided,
+                                             max(r.id) FILTER (WHERE r.status = %s) AS seq,
+                                             count(*) > 0 AS linked
+                                      FROM {links} l JOIN {records} r ON r.id = l.record_id
+                                      WHERE l.relation_id = sr.id) k
+                  WHERE sr.organization_id = ANY(%s) AND sr.role = ANY(%s)) c""",
+        [RecordStatus.ACTIVE, RecordStatus.ACTIVE, sorted(organization_ids), list(rules.SINGLE_HOLDER_ROLES)])
+    winner: dict[int, tuple[int, int | None]] = {int(o): (int(i), None if s is None else int(s))
+                                                 for i, o, _, _, s, n in ranked if n == 1}
+    end: list[_Holder] = []
+    back: list[_Holder] = []
+    for i, o, role, current, _, _ in ranked:
+        holder, record = winner.get(int(o), (None, None))
+        if current and int(i) != holder:
+            end.append((int(i), int(o), str(role), True, record))
+        elif not current and int(i) == holder:
+            back.append((int(i), int(o), str(role), False, record))
+    return end, back
 
 
-def _end_relations_of(record_ids: list[int], *, reopen: Iterable[int] = (), holders: Iterable[int] = ()) -> None:
-    """End what corrected or revoked records alone named, reopen ``reopen``, and settle the roles
-    held alone in the organisations concerned (``holders`` and those of the relations ended)."""
-    unnamed = _unnamed_relations(record_ids)
-    ending = {i for i, _ in unnamed}
-    end, back = _settle_holders(set(holders) | {o for _, o in unnamed}, ending)
-    if ending or end or reopen or back:
-        subject_services.set_relation_ends(ending=ending | end, reopening=(set(reopen) | back) - ending,
-                                           on=timezone.localdate())
+#: Relations changed per audit entry (an entry's data is at most 256 KiB of JSON).
+_AUDITED_RELATIONS = 3000
+
+
+def _audit_changes(ended: list[int], reopened: list[int], about: Mapping[int, _Change], *, actor: str,
+                   object_type: str, object_id: str) -> None:
+    """Audit relations ended and reopened (``collection:relations:changed``, Art. 38, 39): one
+    entry per call (per 3 000 relations beyond that), each relation as ``[relation, organization,
+    role, record]``. Ids only: never a person's name or ID number."""
+    changes = [("ended", [i, *about[i]]) for i in ended] + [("reopened", [i, *about[i]]) for i in reopened]
+    parts = [changes[n:n + _AUDITED_RELATIONS] for n in range(0, len(changes), _AUDITED_RELATIONS)]
+    for number, part in enumerate(parts, 1):
+        data: dict[str, object] = {"on": timezone.localdate().isoformat(),
+                                   "fields": ["relation", "organization", "role", "record"],
+                                   "ended": [c for what, c in part if what == "ended"],
+                                   "reopened": [c for what, c in part if what == "reopened"]}
+        if len(parts) > 1:
+            data["part"] = f"{number}/{len(parts)}"
+        _audit("collection:relations:changed", actor=actor, object_type=object_type, object_id=object_id,
+               subject_id=None, data=data)
+
+
+def _end_relations_of(record_ids: list[int], *, reopen: Mapping[int, _Change] | None = None,
+                      holders: Iterable[int] = (), actor: str, object_type: str, object_id: str) -> set[int]:
+    """End what corrected or revoked records alone named and reopen ``reopen`` (ended relations
+    named again: relation id -> organisation id, role, the record naming it), for roles not held
+    alone; audited (one entry: for an ended relation the corrected or revoked record that named
+    it, for a reopened one the record naming it).
+
+    Returns the organisations whose roles held alone are to be settled by
+    :func:`_settle_organizations`: ``holders`` and those of every relation of such a role the
+    records named. Two queries at most, and the audit entry.
+    """
+    linked = _linked_relations(record_ids)
+    about: dict[int, _Change] = {i: (o, k, r) for i, o, k, unnamed, r in linked
+                                 if unnamed and not rules.held_alone(k)}
+    ending = set(about)
+    about |= {i: v for i, v in (reopen or {}).items() if i not in ending}
+    if about:
+        ended, reopened = subject_services.set_relation_ends(ending=ending, reopening=set(about) - ending,
+                                                             on=timezone.localdate())
+        _audit_changes(ended, reopened, about, actor=actor, object_type=object_type, object_id=object_id)
+    return set(holders) | {o for _, o, k, _, _ in linked if rules.held_alone(k)}
+
+
+def _settle_organizations(organization_ids: set[int], *, cause: int | None = None, actor: str, object_type: str,
+                          object_id: str) -> None:
+    """Settle who holds the roles held alone of these organisations (:func:`_settle_holders`),
+    under their holder locks (:func:`_lock_holders`, taken here once for all), 20 000
+    organisations per query; what changed is audited — with ``cause`` (the revoked record) as
+    the record of each relation ended, else the record naming the holder that now holds; a
+    reopened holder with the record naming it (``cause`` for a holder no record names)."""
+    if not organization_ids:
+        return
+    _lock_holders(organization_ids)
+    ids = sorted(organization_ids)
+    for n in range(0, len(ids), CHUNK_ROWS):
+        end, back = _settle_holders(set(ids[n:n + CHUNK_ROWS]))
+        if not end and not back:
+            continue
+        about: dict[int, _Change] = {i: (o, k, cause if cause is not None else r) for i, o, k, _, r in end}
+        about |= {i: (o, k, r if r is not None else cause) for i, o, k, _, r in back}
+        ended, reopened = subject_services.set_relation_ends(ending=[h[0] for h in end], reopening=[h[0] for h in back],
+                                                             on=timezone.localdate())
+        _audit_changes(ended, reopened, about, actor=actor, object_type=object_type, object_id=object_id)
 
 
 def _merge(table: str, chunk: _Chunk, batch: Batch, now: Any) -> tuple[int, list[int]]:
@@ -643,6 +757,7 @@ def _process(*, version: CatalogVersion, department: Department, rows: Iterable[
     _execute(_stage_sql(table))
     _execute(_who_sql(table))
     rows_total = ok_total = inserted_total = superseded_total = rejected_total = 0
+    settle: set[int] = set()  # organisations whose legal representative or principal is to be settled
     producer = _Producer(rows, validator, column_map, _record_constants(batch, now))
     producer.start()
     try:
@@ -662,8 +777,9 @@ def _process(*, version: CatalogVersion, department: Department, rows: Iterable[
                 named, reopen, holders = _relate(chunk.relations, batch=batch, actor=actor,
                                                  entry_id=version.entry_id)
                 _name_reviews(table, batch, named)
-                # Relations that only the superseded versions named end; legal representatives settle.
-                _end_relations_of(changed if validator.relation_specs else [], reopen=reopen, holders=holders)
+                # Relations that only the superseded versions named end; legal representatives settle below.
+                settle |= _end_relations_of(changed if validator.relation_specs else [], reopen=reopen,
+                                            holders=holders, actor=actor, object_type="batch", object_id=str(batch.pk))
                 rejected_total += _execute(
                     f"""INSERT INTO {BatchRejection._meta.db_table} (batch_id, row_number, field, reason, raw)
                         SELECT %s, row_number, coalesce(field, ''), reason, raw FROM {table} WHERE NOT ok
@@ -674,6 +790,9 @@ def _process(*, version: CatalogVersion, department: Department, rows: Iterable[
                 superseded_total += superseded
                 if progress is not None:
                     progress(chunk.rows)
+            # Legal representatives and principals settle once, after the last chunk: their locks
+            # are then taken all at once, in order (_lock_holders).
+            _settle_organizations(settle, actor=actor, object_type="batch", object_id=str(batch.pk))
     finally:
         producer.stop.set()
     _execute(f"DROP TABLE {table}")
@@ -970,7 +1089,9 @@ def revoke_record(record: int | tuple[str, str | Mapping[str, Any]], *, departme
     found.status_reason = why[:REASON_MAX]
     found.status_changed_at = timezone.now()
     found.save(update_fields=["status", "status_reason", "status_changed_at"])
-    _end_relations_of([found.pk])  # the relations it alone named end (Art. 10, 26)
+    # The relations it alone named end; its organisations' legal representatives settle (Art. 10, 26).
+    settle = _end_relations_of([found.pk], actor=who, object_type="record", object_id=str(found.pk))
+    _settle_organizations(settle, cause=found.pk, actor=who, object_type="record", object_id=str(found.pk))
     _audit("collection:record:revoked", actor=who, object_type="record", object_id=str(found.pk),
            subject_id=found.subject_id, data={"before": before, "after": found.status, "reason": found.status_reason,
                                               "entry": found.entry.code, "version": found.version})

@@ -188,24 +188,28 @@ def relate_many(links: Iterable[tuple[Subject, Subject, str]], *, source: str = 
 
 @transaction.atomic
 def set_relation_ends(*, ending: Iterable[int] = (), on: date | None = None,
-                      reopening: Iterable[int] = ()) -> tuple[int, int]:
+                      reopening: Iterable[int] = ()) -> tuple[list[int], list[int]]:
     """End current relations on ``on`` (default today) and reopen ended ones (``until`` cleared).
 
     A relation ends when the record that named it is corrected or revoked, or when a later
-    holder of a role held by one person replaces it (collection decides which). Returns the
-    numbers (ended, reopened); relations already in the asked state are left alone.
+    holder of a role held by one person replaces it (collection decides which, and audits what
+    changed). Returns the ids (ended, reopened), ascending; relations already in the asked state
+    are left alone and not returned. At most two statements.
     """
     day = on or timezone.localdate()
     end, reopen = sorted(set(ending)), sorted(set(reopening) - set(ending))
     table = SubjectRelation._meta.db_table
-    ended = reopened = 0
+    ended: list[int] = []
+    reopened: list[int] = []
     with connection.cursor() as cur:
         if end:
-            cur.execute(f"UPDATE {table} SET until = %s WHERE id = ANY(%s) AND until IS NULL", [day, end])
-            ended = max(int(cur.rowcount), 0)
+            cur.execute(f"UPDATE {table} SET until = %s WHERE id = ANY(%s) AND until IS NULL RETURNING id",
+                        [day, end])
+            ended = sorted(int(i) for (i,) in cur.fetchall())
         if reopen:
-            cur.execute(f"UPDATE {table} SET until = NULL WHERE id = ANY(%s) AND until IS NOT NULL", [reopen])
-            reopened = max(int(cur.rowcount), 0)
+            cur.execute(f"UPDATE {table} SET until = NULL WHERE id = ANY(%s) AND until IS NOT NULL RETURNING id",
+                        [reopen])
+            reopened = sorted(int(i) for (i,) in cur.fetchall())
     return ended, reopened
 
 
