@@ -329,13 +329,15 @@ def _ingest(*argv: str) -> Any:
 
 def test_ingest_checks_the_rejected_rows_path_before_collecting_anything(dept: Department, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "p.csv", [penalty_row(), penalty_row(CF_CFLB="99")])
-    for target, told in ((tmp_path, "是目录"), (tmp_path / "no" / "x.csv", "不存在")):
+    for target, told in ((tmp_path, "是目录"), (tmp_path / "no" / "x.csv", "不存在"),
+                         (path, "就是要报送的文件"), (tmp_path / "." / "p.csv", "覆盖原文件")):
         done = _ingest(str(path), "--entry", PENALTY, "--dept", dept.code, "--rejected-csv", str(target), "--quiet")
         assert done.returncode == 2, done.stderr
         assert "--rejected-csv" in done.stderr
         assert told in done.stderr
         assert "Traceback" not in done.stderr
     assert not Batch.objects.exists()
+    assert path.read_text(encoding="utf-8").count("\n") == 3  # the file to send is untouched
 
 
 def test_ingest_refuses_arguments_that_are_not_utf_8_in_one_line(dept: Department, tmp_path: Path) -> None:

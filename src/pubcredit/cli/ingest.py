@@ -46,10 +46,16 @@ def _unreadable_argument(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _writable(path: Path) -> str | None:
+def _writable(path: Path, source: Path) -> str | None:
     """Why the rejected rows could not be written to ``path``, checked before anything is collected."""
     if path.is_dir():
         return f"{path} 是目录，请给出文件路径"
+    try:
+        same = path.exists() and source.exists() and os.path.samefile(path, source)
+    except OSError:
+        same = False
+    if same:
+        return f"{path} 就是要报送的文件，写入退回行会覆盖原文件，请另给一个文件路径"
     if not path.parent.is_dir():
         return f"目录 {path.parent} 不存在"
     if not os.access(path if path.exists() else path.parent, os.W_OK):
@@ -63,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     bad = _unreadable_argument(args)
     if bad is not None:
         return fail(f"{bad}：含有不是 UTF-8 编码的字符（例如 GBK 编码的文件名），请改名或改用 UTF-8 后重试")
-    if args.rejected_csv is not None and (why := _writable(args.rejected_csv)) is not None:
+    if args.rejected_csv is not None and (why := _writable(args.rejected_csv, Path(args.file))) is not None:
         return fail(f"--rejected-csv：{why}")
     env.setup()
     from tqdm import tqdm
