@@ -277,3 +277,27 @@ def test_an_officer_issues_tokens_only_for_their_own_department() -> None:
     auditor = make_user("auditor", "auditor-tokens")
     auditor.user_permissions.set(Permission.objects.filter(codename__in=["add_apitoken", "view_apitoken"]))
     assert verified_client(auditor).get(url).status_code == 403
+
+
+def test_an_officer_reads_only_its_own_departments_matters_and_changes_none() -> None:
+    """Art. 27: the credit office compiles and publishes the application list; an officer with every
+    matter permission still sees only its department's matters, and cannot widen them."""
+    own, other = DepartmentFactory(code="m-own"), DepartmentFactory(code="m-other")
+    entry = CatalogEntryFactory(code="matter-entry-o", department=own)
+    mine = access_services.define_matter(department=own, code="M-OWN", name="本部门事项", legal_basis="某法",
+                                         entries=[entry], actor="test")
+    theirs = access_services.define_matter(department=other, code="M-OTHER", name="他部门事项", legal_basis="某法",
+                                           entries=[entry], actor="test")
+    officer = make_user("officer", "m-officer", department=own)
+    officer.user_permissions.add(*Permission.objects.filter(content_type__app_label="access",
+                                                            codename__endswith="_matter"))
+    client = verified_client(officer)
+    listed = client.get(reverse("admin:access_matter_changelist")).content.decode()
+    assert "M-OWN" in listed
+    assert "M-OTHER" not in listed
+    assert client.get(reverse("admin:access_matter_change", args=[theirs.pk])).status_code in (302, 404)
+    assert client.get(reverse("admin:access_matter_add")).status_code == 403
+    url = reverse("admin:access_matter_change", args=[mine.pk])
+    assert client.post(url, {"name": "改名", "legal_basis": "某法", "entries": [str(entry.pk)]}).status_code == 403
+    mine.refresh_from_db()
+    assert mine.name == "本部门事项"

@@ -261,6 +261,21 @@ class MatterAdmin(CheckedInputAdmin, _MatterAdmin):
     search_fields = ["code", "name"]
     filter_horizontal = ["entries"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Matter]:
+        return own_department_only(request, super().get_queryset(request))
+
+    def _publishes(self, request: HttpRequest) -> bool:
+        """Art. 27: the credit office compiles and publishes the application list; a department's
+        officer reads its own department's matters, and does not widen them."""
+        user = request.user
+        return bool(getattr(user, "is_superuser", False) or getattr(user, "role", "") == "operator")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._publishes(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._publishes(request) and super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ["department", "code"] if obj else []
 
