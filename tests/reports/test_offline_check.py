@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from pubcredit.access.models import Role, User
 from pubcredit.access.readers import PUBLIC
 from pubcredit.reports import pdf as report_pdf
 from pubcredit.reports import rules, services, signing
+from pubcredit.reports.models import IssuedReport
 from tests.factories import subjects as f
 from tests.reports.conftest import Company
 
@@ -208,3 +210,29 @@ def test_batch_query_results_are_not_kept_by_a_cache(company: Company) -> None:
     run_worker()
     for fmt in ("jsonl", "csv"):
         assert results(job, headers, fmt=fmt)["Cache-Control"] == "private, no-store"
+
+
+def test_a_retired_key_signs_nothing_issued_after_its_retirement(company: Company, settings: Any,
+                                                                 tmp_path: Path) -> None:
+    """A key is often retired because it leaked: a report it signs that claims a later issue time is
+    not genuine, online or offline."""
+    from datetime import timedelta
+
+    client = Client()
+    body = client.get(f"/api/v1/subjects/{company.subject.uscc}/report").content
+    ver = json.loads(body)["verification"]
+    old_public = signing.platform_key().public_b64
+    settings.REPORT_SIGNING_KEY = base64.b64encode(b"s" * 32).decode()
+    issued = IssuedReport.objects.get(code=ver["code"].replace("-", "")).issued_at
+    for retired_at, genuine in ((issued + timedelta(minutes=5), True), (issued - timedelta(minutes=5), False)):
+        stamp = retired_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        settings.REPORT_RETIRED_PUBLIC_KEYS = [f"{old_public}@{stamp}"]
+        signing._retired.cache_clear()
+        assert client.get(f"/api/v1/reports/verify/{ver['code']}").json()["signature_valid"] is genuine
+        published = client.get("/api/v1/reports/public-key").json()
+        assert published["retired"][0]["retired_at"].startswith(stamp[:19])
+        (tmp_path / "r.json").write_bytes(body)
+        (tmp_path / "key.json").write_text(json.dumps(published), encoding="utf-8")
+        done = _check(tmp_path / "r.json", tmp_path / "key.json")
+        assert (done.returncode == 0) is genuine, done.stdout
+    assert "已停用" in done.stdout

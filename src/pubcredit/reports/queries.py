@@ -321,7 +321,8 @@ def verification(raw: str) -> Verification:
     row = issued_by_code(raw)
     # Checked with the key the report was signed with: the current one, or a retired one still published.
     key = signing.public_key_for(row.key_id)
-    valid = key is not None and signing.signature_valid(key.public_b64, rules.signed_message_of(row), row.signature)
+    valid = (key is not None and key.signs_at(row.issued_at)
+             and signing.signature_valid(key.public_b64, rules.signed_message_of(row), row.signature))
     return Verification(
         code=rules.format_verification_code(row.code), kind=row.kind, kind_label=row.get_kind_display(),
         issued_at=row.issued_at, as_of=row.as_of, subject_name=row.subject_name_public,
@@ -365,8 +366,8 @@ def public_key() -> dict[str, Any]:
     key = signing.platform_key()
     return {"algorithm": signing.ALGORITHM, "key_id": key.key_id, "public_key": key.public_b64,
             "pem": key.public_pem,
-            "retired": [{"key_id": k.key_id, "public_key": k.public_b64, "pem": k.public_pem}
-                        for k in signing.retired_keys()],
+            "retired": [{"key_id": k.key_id, "public_key": k.public_b64, "pem": k.public_pem,
+                         "retired_at": k.retired_at} for k in signing.retired_keys()],
             "signed_message": f"{rules.SIGNATURE_CONTEXT}|<code>|<digest>|<subject_code>|<issued_at UTC "
                               "YYYY-MM-DDTHH:MM:SSZ>|<kind>|<as_of YYYY-MM-DD>|<reader_basis>|<subject_name>|"
                               "<parameters as canonical JSON> (in subject_name and parameters % and | are "

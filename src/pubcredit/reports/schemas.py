@@ -165,6 +165,7 @@ class RetiredKeyOut(Schema):
     key_id: str
     public_key: str
     pem: str
+    retired_at: datetime | None  # a report this key signs claiming a later issue time is not genuine
 
 
 class PublicKeyOut(Schema):

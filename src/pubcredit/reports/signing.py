@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from cryptography.exceptions import InvalidSignature
@@ -91,6 +92,9 @@ class PublicKey:
     """A report key's public half, as published: raw bytes, base64, PEM and key id."""
 
     public_raw: bytes
+    #: When a retired key stopped signing: a report it signs that claims a later issue time is forged
+    #: (a key is often retired because it leaked). None: the current key, or retired without a time.
+    retired_at: datetime | None = None
 
     @property
     def key_id(self) -> str:
@@ -105,15 +109,30 @@ class PublicKey:
         return (Ed25519PublicKey.from_public_bytes(self.public_raw)
                 .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii"))
 
+    def signs_at(self, issued_at: datetime) -> bool:
+        """Whether this key could have signed a report issued at ``issued_at``."""
+        return self.retired_at is None or issued_at <= self.retired_at
+
 
 def public_key_from_b64(value: str) -> PublicKey:
-    """A published public key from base64 of its raw 32 bytes; ValueError says what is wrong."""
+    """A published public key from base64 of its raw 32 bytes, optionally followed by ``@`` and the
+    time it was retired (ISO 8601 with a zone, e.g. ``…=@2026-11-26T12:00:00Z``); ValueError says
+    what is wrong."""
+    key, _, when = value.strip().partition("@")
     try:
-        raw = base64.b64decode(value.strip(), validate=True)
+        raw = base64.b64decode(key.strip(), validate=True)
         Ed25519PublicKey.from_public_bytes(raw)
     except (binascii.Error, ValueError):
-        raise ValueError(f"not an Ed25519 public key (base64 of 32 bytes): {value[:60]!r}") from None
-    return PublicKey(raw)
+        raise ValueError(f"not an Ed25519 public key (base64 of 32 bytes): {key[:60]!r}") from None
+    retired_at = None
+    if when.strip():
+        try:
+            retired_at = datetime.fromisoformat(when.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 time: {when[:40]!r}") from None
+        if retired_at.tzinfo is None:
+            raise ValueError(f"the retirement time needs a zone (Z or +08:00): {when[:40]!r}")
+    return PublicKey(raw, retired_at)
 
 
 @cache

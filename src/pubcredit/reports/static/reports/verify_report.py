@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -114,22 +115,25 @@ def _key_id(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-def read_keys(path_or_value: str) -> dict[str, bytes]:
-    """Raw public keys by key id, from the public-key JSON, a PEM file or a base64 key."""
+def read_keys(path_or_value: str) -> dict[str, tuple[bytes, str]]:
+    """Raw public keys by key id, each with the time it was retired (empty: in use), from the
+    public-key JSON, a PEM file or a base64 key."""
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
     path = Path(path_or_value)
     text = path.read_text(encoding="utf-8") if path.is_file() else path_or_value
     values: list[str] = []
+    retired: dict[str, str] = {}
     if text.lstrip().startswith("{"):
         published = loads(text)
         values = [published["public_key"], *(k["public_key"] for k in published.get("retired", []))]
+        retired = {k["public_key"]: str(k.get("retired_at") or "") for k in published.get("retired", [])}
     elif "BEGIN PUBLIC KEY" in text:
         key = load_pem_public_key(text.encode("ascii"))
         values = [base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode("ascii")]
     else:
         values = [text.strip()]
-    keys: dict[str, bytes] = {}
+    keys: dict[str, tuple[bytes, str]] = {}
     for value in values:
         try:
             raw = base64.b64decode(value, validate=True)
@@ -137,11 +141,16 @@ def read_keys(path_or_value: str) -> dict[str, bytes]:
             raise Unusable("公钥不是有效的 Base64") from None
         if len(raw) != 32:
             raise Unusable("公钥应为 32 字节的 Ed25519 公钥")
-        keys[_key_id(raw)] = raw
+        keys[_key_id(raw)] = (raw, retired.get(value, ""))
     return keys
 
 
-def check(content: Any, digested: bytes, verification: dict[str, str], keys: dict[str, bytes]
+def _utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # noqa: UP017 - runs on Python 3.9
+
+
+def check(content: Any, digested: bytes, verification: dict[str, str], keys: dict[str, tuple[bytes, str]]
           ) -> tuple[list[str], list[str], dict[str, str]]:
     """(passed steps, failed steps, what the signed message names)."""
     from cryptography.exceptions import InvalidSignature
@@ -177,11 +186,21 @@ def check(content: Any, digested: bytes, verification: dict[str, str], keys: dic
     key = keys.get(verification["key_id"]) if verification["key_id"] else None
     candidates = [key] if key is not None else list(keys.values())
     try:
+        issued = _utc(named["issued_at"])
+    except ValueError:
+        issued = None
+    # A retired key signs nothing issued after it was retired (a key is often retired because it leaked).
+    usable = [raw for raw, retired_at in candidates
+              if not retired_at or (issued is not None and issued <= _utc(retired_at))]
+    if len(usable) < len(candidates) and not usable:
+        failed.append("签名所用密钥在报告出具时间之前已停用：该报告不是平台出具的")
+    candidates_raw = usable
+    try:
         signature = base64.b64decode(verification["signature"], validate=True)
     except ValueError:
         signature = b""
     good = False
-    for raw in candidates:
+    for raw in candidates_raw:
         try:
             Ed25519PublicKey.from_public_bytes(raw).verify(signature, message.encode("utf-8"))
         except (InvalidSignature, ValueError):
