@@ -268,18 +268,18 @@ def test_page_errors_sit_next_to_the_field_and_keep_the_input(me: tuple[Client, 
     res = client.post("/my/declarations/", _form(title="认" * 101, occurred_on=future))
     assert res.status_code == 400
     html = res.content.decode()
-    assert 'id="id_title-err"' in html
+    assert 'id="id_title_error"' in html
     assert "100" in html
     assert "认" * 101 in html  # what was typed is kept
     res = client.post("/my/declarations/", _form(occurred_on=future))
     assert res.status_code == 400
     html = res.content.decode()
-    assert 'id="id_occurred_on-err"' in html
+    assert 'id="id_occurred_on_error"' in html
     assert "发生日期不能晚于今天" in html
     assert 'value="2025 年度纳税信用 A 级"' in html
     res = client.post("/my/declarations/", _form(category="信用评级"))
     assert res.status_code == 400
-    assert 'id="id_category-err"' in res.content.decode()
+    assert 'id="id_category_error"' in res.content.decode()
     assert _market_records() == 0
 
 

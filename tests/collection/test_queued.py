@@ -361,12 +361,13 @@ def test_a_large_officer_upload_is_collected_in_the_background(
     assert '<meta http-equiv="refresh" content="5">' in html
     assert "新增" not in html  # no zero counts that read like a result while the file waits
     listed = client.get("/officer/batches/").content.decode()
-    assert "<td>—</td><td>—</td><td>—</td><td>—</td>" in listed  # nor in the list of batches
+    assert ('<td data-label="新增">—</td><td data-label="更正">—</td><td data-label="未变化">—</td>'
+            '<td data-label="退回">—</td>') in listed  # nor in the list of batches
     assert run_worker() == 1
     done = client.get(res["Location"]).content.decode()
     assert "refresh" not in done
     assert "新增" in done
-    assert "<td>—</td>" not in client.get("/officer/batches/").content.decode()
+    assert ">—</td>" not in client.get("/officer/batches/").content.decode()
     assert "第 2 行" in done  # what is wrong, as for a small file
     assert "CF_CFLB" in done
     batch.refresh_from_db()

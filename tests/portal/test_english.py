@@ -97,9 +97,9 @@ def test_catalog_in_english_keeps_entry_names_chinese(client: Client) -> None:
     assert "Arts. 9, 13 and 14 of the Hangzhou Social Credit Regulations" in html
     for header in ("Open level", "Providing department", "Collection frequency"):
         assert f"<th>{header}</th>" in html
-    assert "<td>Public</td>" in html
-    assert "<td>Daily</td>" in html
-    assert "<td>Adverse information</td>" in html
+    assert '<td data-label="Open level">Public</td>' in html  # a phone shows the column name before it
+    assert '<td data-label="Collection frequency">Daily</td>' in html
+    assert '<td data-label="Class">Adverse information</td>' in html
     assert "行政处罚信息" in html
     assert "杭州市英文测试局" in html
     assert "开放等级" not in html

@@ -60,7 +60,7 @@ def test_a_department_read_is_listed_with_the_department_name_and_every_label_in
     assert row.count("杭州市查询测试局") == 3
     assert "授权查询、政府内部应用" in row
     for label in ("网页", "批量查询", "PDF 报告"):
-        assert f"<td>{label}</td>" in row, row
+        assert f"<td data-label=\"渠道\">{label}</td>" in row, row
     assert "dept:hz-test-qlog" not in row
     assert "internal" not in row
 

@@ -71,9 +71,21 @@ class FieldSpec:
     subject_name: bool = False  # the field naming the record's subject (the version's ``subject_fields["name"]``)
 
 
+#: Names of the date-typed fields of the catalog versions this process has decoded (``_compile``; every
+#: record shown went through it). The pages and the PDF show such a field's ISO value as a date in the
+#: reader's language (``portal_format.field_value``); the API and the report content keep it ISO.
+_DATE_FIELDS: set[str] = set()
+
+
+def is_date_field(name: str) -> bool:
+    """Whether ``name`` is a date-typed field of a catalog version shown by this process."""
+    return name in _DATE_FIELDS
+
+
 def _compile(specs: list[dict[str, Any]] | None, subject_fields: dict[str, Any] | None = None
              ) -> tuple[FieldSpec, ...]:
     name_field = (subject_fields or {}).get("name") or ""
+    _DATE_FIELDS.update(s["name"] for s in specs or () if s.get("type") == "date")
     return tuple(FieldSpec(s["name"], s.get("label", s["name"]), s,
                            plain=s.get("type") not in ("resident_id", "enum") and s["name"] != name_field,
                            subject_name=s["name"] == name_field) for s in specs or ())

@@ -8,12 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -44,7 +46,6 @@ def _counts() -> dict[str, Any]:
     return counts
 
 
-@require_GET
 @require_GET
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on pages without an icon link (the back-office's): the portal's icon."""
@@ -145,7 +146,34 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(_("服务暂时不可用，请稍后重试。"), status=500, content_type="text/plain; charset=utf-8")
+    """The portal's error page, made without the database (which may be what failed): rendered without
+    the request's context (no ``user``, whose session the database holds; the header then shows the
+    visitor's links); should even that fail, the message as plain text."""
+    message = _("服务暂时不可用，请稍后重试。")
+    try:
+        html = render_to_string("portal/error.html", {
+            "title": _("服务暂时不可用"), "message": message, "request": request, "csrf_token": get_token(request)})
+    except Exception:  # the error page of an error must not fail
+        return HttpResponse(message, status=500, content_type="text/plain; charset=utf-8")
+    return HttpResponse(html, status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a form posted without a valid CSRF token (left open until the token changed,
+    cookies cleared, or posted from another site) gets the portal's error page, 403, with a way back to
+    the form it came from (a same-site Referer); under /api/ the API's JSON error. Django's own page is
+    in English and not made for phones."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"code": "csrf_failed",
+                             "message": _("CSRF 校验失败：网页登录的请求须带 CSRF 令牌，程序调用请用接口令牌")},
+                            status=403, json_dumps_params={"ensure_ascii": False})
+    referer = request.headers.get("Referer", "")
+    back = referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
+                                                      require_https=request.is_secure()) else ""
+    return render(request, "portal/error.html", {
+        "title": _("无法提交"), "message": _("页面已过期或来源无法确认，请返回上一页刷新后重新提交。"),
+        "retry_url": back, "retry_label": _("返回上一页"),
+    }, status=403)
 
 
 # --- the subject's own pages (logged in, bound to its subject) ----------------------------------

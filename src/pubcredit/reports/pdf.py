@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 #: Bump when the PDF layout changes: cached PDFs of the old layout are then rendered anew.
 #: 2: a record's fields as a table, two to a row (was one per line, laid out as a CSS grid).
-TEMPLATE_VERSION = 2
+#: 3: a date field's value as 2026年8月29日 (was the ISO date of the report content).
+TEMPLATE_VERSION = 3
 ATTACHMENT_NAME = "report-content.json"
 
 

@@ -145,7 +145,8 @@ def special_report(request: HttpRequest, key: str) -> HttpResponse:
                                                classes=classes or None)
     except InvalidInput as exc:
         return render(request, "reports/special_form.html",
-                      base | {"error": exc.message, "subject": subject_queries.summarize(subject),
+                      base | {"error": exc.message, "error_field": exc.field or "",
+                              "subject": subject_queries.summarize(subject),
                               "class_choices": _class_choices(request.GET.getlist("classes"))}, status=400)
     except (NotFound, NotPermitted) as exc:
         return _error(request, exc)

@@ -9,6 +9,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from pubcredit.collection.queries import is_date_field
+
 register = template.Library()
 
 
@@ -26,6 +28,27 @@ def ldate(value: date | datetime | None, with_time: str = "") -> str:
     if (get_language() or "zh-hans").startswith("zh"):
         return f"{day.year}年{day.month}月{day.day}日{clock}"
     return f"{day.day} {day:%b} {day.year}{clock}"
+
+
+@register.filter
+def iso_ldate(value: str) -> str:
+    """An ISO date (``2026-08-29``) as ``ldate`` shows it; anything else as it is."""
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return ldate(date.fromisoformat(value))
+        except ValueError:
+            pass
+    return value
+
+
+@register.filter
+def field_value(value: str, name: str) -> str:
+    """A record's shown field value (the ``(name, label, value)`` triples of ``collection.queries``): the ISO
+    date of a date-typed catalog field as ``ldate`` shows it (2026年8月29日), anything else as it is. For
+    the pages and the PDF only: the API and the report content (digested, signed) keep the ISO date."""
+    if type(value) is str and len(value) == 10 and value[4] == "-" and is_date_field(name):
+        return iso_ldate(value)
+    return value
 
 
 @register.filter

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from django import template
 
+from pubcredit.portal.templatetags.portal_format import field_value
+
 register = template.Library()
 
 _NUMERALS = "一二三四五六七八九十"
@@ -23,7 +25,8 @@ WIDE_VALUE = 18
 
 @register.filter
 def field_rows(fields: Iterable[tuple[str, str, str]]) -> list[tuple[tuple[str, str], ...]]:
-    """A record's shown fields, two (label, value) pairs to a row of the PDF's record table.
+    """A record's shown fields, two (label, value) pairs to a row of the PDF's record table, the values
+    as the pages show them (``field_value``: a date field's ISO date in Chinese).
 
     Catalog order is kept, reading left to right: a long value (over ``WIDE_VALUE`` characters,
     e.g. the facts of a penalty) takes a row of its own, and a field left without a partner
@@ -31,7 +34,8 @@ def field_rows(fields: Iterable[tuple[str, str, str]]) -> list[tuple[tuple[str, 
     """
     rows: list[tuple[tuple[str, str], ...]] = []
     waiting: tuple[str, str] | None = None
-    for _name, label, value in fields:
+    for name, label, raw in fields:
+        value = field_value(raw, name)  # a date field's ISO date as 2026年8月29日
         pair = (label, value)
         if len(value) > WIDE_VALUE:
             if waiting is not None:
