@@ -26,6 +26,7 @@ from pubcredit.catalog import queries as catalog_queries
 from pubcredit.catalog import services as catalog_services
 from pubcredit.collection import queries as collection_queries
 from pubcredit.portal import views
+from pubcredit.portal.templatetags.portal_format import dated
 from pubcredit.reports.templatetags.reports_format import field_rows
 from pubcredit.subjects.models import Subject
 from tests.factories import collection as rf
@@ -228,9 +229,20 @@ def test_record_dates_read_as_chinese_dates_on_the_pages_and_stay_iso_in_the_api
 
 
 def test_pdf_record_table_shows_date_fields_as_chinese_dates() -> None:
-    collection_queries.field_specs([catalog_queries.published_version("penalty-scjg").pk])
+    """By entry, in a process that has decoded nothing yet (a fresh PDF worker): the entry's own types."""
+    collection_queries._DATE_FIELDS.clear()
     rows = field_rows([("CF_JDRQ", "处罚决定日期", "2026-08-29"), ("CF_WSH", "文号", "2026-08-29"),
-                       ("CF_JDRQ", "处罚决定日期", "2026-02-30")])
+                       ("CF_JDRQ", "处罚决定日期", "2026-02-30")], "penalty-scjg")
     assert rows == [(("处罚决定日期", "2026年8月29日"), ("文号", "2026-08-29")), (("处罚决定日期", "2026-02-30"),)]
-    assert collection_queries.is_date_field("CF_JDRQ")
-    assert not collection_queries.is_date_field("CF_WSH")
+    assert "CF_JDRQ" in collection_queries.date_fields("penalty-scjg")
+    assert "CF_WSH" not in collection_queries.date_fields("penalty-scjg")
+
+
+def test_a_text_field_named_like_another_entrys_date_field_stays_as_written() -> None:
+    from tests.factories.catalog import PublishedVersionFactory
+
+    dated_entry = PublishedVersionFactory(fields=[{"name": "valid_from", "label": "起始日期", "type": "date"}])
+    text_entry = PublishedVersionFactory(fields=[{"name": "valid_from", "label": "起始说明", "type": "string"}])
+    shown = [("valid_from", "x", "2024-05-01")]
+    assert dated(shown, dated_entry.entry.code)[0][2] == "2024年5月1日"
+    assert dated(shown, text_entry.entry.code)[0][2] == "2024-05-01"

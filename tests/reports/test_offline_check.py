@@ -118,12 +118,14 @@ def test_reports_signed_with_a_retired_key_still_verify(company: Company, settin
     assert _check(tmp_path / "r.json", tmp_path / "key.json").returncode == 0  # offline too
 
 
-def test_a_retired_key_that_is_not_a_key_is_a_configuration_error(settings: Any) -> None:
+@pytest.mark.parametrize("value", ["not-a-key", base64.b64encode(b"k" * 32).decode() + "@yesterday",
+                                   base64.b64encode(b"k" * 32).decode() + "@2026-11-26T12:00:00"])  # no zone
+def test_a_bad_retired_key_stops_the_server_at_its_start(settings: Any, value: str) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
-    settings.REPORT_RETIRED_PUBLIC_KEYS = ["not-a-key"]
+    settings.REPORT_RETIRED_PUBLIC_KEYS = [value]
     with pytest.raises(ImproperlyConfigured, match="PUBCREDIT_REPORT_RETIRED_PUBLIC_KEYS"):
-        signing.retired_keys()
+        signing.check_configuration()  # what pubcredit serve calls before it forks its workers
 
 
 def test_a_code_typed_in_full_width_or_with_other_dashes_is_found(company: Company) -> None:
@@ -236,3 +238,15 @@ def test_a_retired_key_signs_nothing_issued_after_its_retirement(company: Compan
         done = _check(tmp_path / "r.json", tmp_path / "key.json")
         assert (done.returncode == 0) is genuine, done.stdout
     assert "已停用" in done.stdout
+
+
+def test_a_key_file_with_a_malformed_retirement_time_is_unusable(company: Company, tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_bytes(Client().get(f"/api/v1/subjects/{company.subject.uscc}/report").content)
+    published = Client().get("/api/v1/reports/public-key").json()
+    published["retired"] = [{"key_id": "x", "public_key": base64.b64encode(b"k" * 32).decode(), "pem": "",
+                             "retired_at": "yesterday"}]
+    (tmp_path / "key.json").write_text(json.dumps(published), encoding="utf-8")
+    done = _check(tmp_path / "r.json", tmp_path / "key.json")
+    assert done.returncode == 2
+    assert "停用时间无法识别" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -162,12 +162,12 @@ def test_pdf_record_tables_pair_short_fields_and_give_long_ones_a_row() -> None:
     assert len(long) > WIDE_VALUE
     fields = [("A", "甲", "1"), ("B", "乙", "2"), ("C", "丙", "3"), ("SY", "事实", long), ("D", "丁", "4"),
               ("E", "戊", "5"), ("F", "己", "6")]
-    assert field_rows(fields) == [
+    assert field_rows(fields, "penalty-scjg") == [
         (("甲", "1"), ("乙", "2")),
         (("丙", "3"),),  # alone before the long one: catalog order is kept, reading left to right
         (("事实", long),),
         (("丁", "4"), ("戊", "5")),
         (("己", "6"),),
     ]
-    assert field_rows([]) == []
-    assert field_rows([("X", "x", "y" * WIDE_VALUE)]) == [(("x", "y" * WIDE_VALUE),)]  # at the limit: not wide
+    assert field_rows([], "penalty-scjg") == []
+    assert field_rows([("X", "x", "y" * WIDE_VALUE)], "penalty-scjg") == [(("x", "y" * WIDE_VALUE),)]  # not wide

@@ -83,8 +83,9 @@ def load_and_freeze() -> None:
 
     from django.urls import get_resolver
 
-    from pubcredit.reports import pdf
+    from pubcredit.reports import pdf, signing
 
+    signing.check_configuration()  # a bad report key stops the server now, not at the first verification
     get_resolver().url_patterns  # noqa: B018 - imports every view and builds the API
     pdf.preload()  # once, shared by every worker (each paid ≈ 1 s and its own copy on its first PDF)
     gc.collect()

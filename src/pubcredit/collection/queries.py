@@ -71,21 +71,33 @@ class FieldSpec:
     subject_name: bool = False  # the field naming the record's subject (the version's ``subject_fields["name"]``)
 
 
-#: Names of the date-typed fields of the catalog versions this process has decoded (``_compile``; every
-#: record shown went through it). The pages and the PDF show such a field's ISO value as a date in the
-#: reader's language (``portal_format.field_value``); the API and the report content keep it ISO.
-_DATE_FIELDS: set[str] = set()
+#: The date-typed field names of each catalog entry (its versions past draft), read once per process
+#: and entry. The pages and the PDF show such a field's ISO value as a date in the reader's language
+#: (``portal_format.dated``); the API and the report content keep it ISO. By entry, not by name alone:
+#: another entry's text field of the same name is not a date.
+_DATE_FIELDS: dict[str, frozenset[str]] = {}
+_DATE_FIELDS_MAX = 4096
 
 
-def is_date_field(name: str) -> bool:
-    """Whether ``name`` is a date-typed field of a catalog version shown by this process."""
-    return name in _DATE_FIELDS
+def date_fields(entry_code: str) -> frozenset[str]:
+    """The names of the date-typed fields of a catalog entry (one query the first time per process)."""
+    found = _DATE_FIELDS.get(entry_code)
+    if found is None:
+        from pubcredit.catalog.models import CatalogVersion, VersionState
+
+        names: set[str] = set()
+        for specs in (CatalogVersion.objects.filter(entry__code=entry_code).exclude(state=VersionState.DRAFT)
+                      .values_list("fields", flat=True)):
+            names.update(str(s["name"]) for s in specs or () if s.get("type") == "date")
+        if len(_DATE_FIELDS) > _DATE_FIELDS_MAX:
+            _DATE_FIELDS.clear()
+        found = _DATE_FIELDS[entry_code] = frozenset(names)
+    return found
 
 
 def _compile(specs: list[dict[str, Any]] | None, subject_fields: dict[str, Any] | None = None
              ) -> tuple[FieldSpec, ...]:
     name_field = (subject_fields or {}).get("name") or ""
-    _DATE_FIELDS.update(s["name"] for s in specs or () if s.get("type") == "date")
     return tuple(FieldSpec(s["name"], s.get("label", s["name"]), s,
                            plain=s.get("type") not in ("resident_id", "enum") and s["name"] != name_field,
                            subject_name=s["name"] == name_field) for s in specs or ())

@@ -158,3 +158,10 @@ def public_key_for(key_id: str) -> PublicKey | None:
     if current.key_id == key_id:
         return PublicKey(current.public_raw)
     return next((k for k in retired_keys() if k.key_id == key_id), None)
+
+
+def check_configuration() -> None:
+    """Read the signing key and the retired public keys now: a server with a bad one stops at its start
+    (``cli.serve``) with ImproperlyConfigured naming the setting, not at the first verification."""
+    platform_key()
+    retired_keys()

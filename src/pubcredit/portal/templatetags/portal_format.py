@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django import template
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from pubcredit.collection.queries import is_date_field
+from pubcredit.collection.queries import date_fields
 
 register = template.Library()
 
@@ -42,13 +43,14 @@ def iso_ldate(value: str) -> str:
 
 
 @register.filter
-def field_value(value: str, name: str) -> str:
-    """A record's shown field value (the ``(name, label, value)`` triples of ``collection.queries``): the ISO
-    date of a date-typed catalog field as ``ldate`` shows it (2026年8月29日), anything else as it is. For
-    the pages and the PDF only: the API and the report content (digested, signed) keep the ISO date."""
-    if type(value) is str and len(value) == 10 and value[4] == "-" and is_date_field(name):
-        return iso_ldate(value)
-    return value
+def dated(fields: Iterable[tuple[str, str, str]], entry_code: str) -> list[tuple[str, str, str]]:
+    """A record's shown fields (the ``(name, label, value)`` triples of ``collection.queries``) with the
+    ISO date of each date-typed field of its catalog entry as ``ldate`` shows it (2026年8月29日),
+    anything else as it is. For the pages and the PDF only: the API and the report content (digested,
+    signed) keep the ISO date."""
+    dates = date_fields(entry_code)
+    return [(name, label, iso_ldate(value) if name in dates and type(value) is str and len(value) == 10
+             and value[4] == "-" else value) for name, label, value in fields]
 
 
 @register.filter

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django import template
 
-from pubcredit.portal.templatetags.portal_format import field_value
+from pubcredit.portal.templatetags.portal_format import dated
 
 register = template.Library()
 
@@ -24,9 +24,9 @@ WIDE_VALUE = 18
 
 
 @register.filter
-def field_rows(fields: Iterable[tuple[str, str, str]]) -> list[tuple[tuple[str, str], ...]]:
+def field_rows(fields: Iterable[tuple[str, str, str]], entry_code: str) -> list[tuple[tuple[str, str], ...]]:
     """A record's shown fields, two (label, value) pairs to a row of the PDF's record table, the values
-    as the pages show them (``field_value``: a date field's ISO date in Chinese).
+    as the pages show them (``dated``: a date field of the record's entry as a date in Chinese).
 
     Catalog order is kept, reading left to right: a long value (over ``WIDE_VALUE`` characters,
     e.g. the facts of a penalty) takes a row of its own, and a field left without a partner
@@ -34,8 +34,7 @@ def field_rows(fields: Iterable[tuple[str, str, str]]) -> list[tuple[tuple[str, 
     """
     rows: list[tuple[tuple[str, str], ...]] = []
     waiting: tuple[str, str] | None = None
-    for name, label, raw in fields:
-        value = field_value(raw, name)  # a date field's ISO date as 2026年8月29日
+    for _name, label, value in dated(fields, entry_code):  # a date field's ISO date as 2026年8月29日
         pair = (label, value)
         if len(value) > WIDE_VALUE:
             if waiting is not None:

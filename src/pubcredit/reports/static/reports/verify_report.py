@@ -128,6 +128,12 @@ def read_keys(path_or_value: str) -> dict[str, tuple[bytes, str]]:
         published = loads(text)
         values = [published["public_key"], *(k["public_key"] for k in published.get("retired", []))]
         retired = {k["public_key"]: str(k.get("retired_at") or "") for k in published.get("retired", [])}
+        for when in retired.values():
+            try:
+                if when:
+                    _utc(when)
+            except ValueError:
+                raise Unusable(f"公钥文件中的停用时间无法识别：{when[:40]}") from None
     elif "BEGIN PUBLIC KEY" in text:
         key = load_pem_public_key(text.encode("ascii"))
         values = [base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode("ascii")]
