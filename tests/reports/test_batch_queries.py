@@ -148,6 +148,10 @@ def test_a_failing_part_fails_the_job_not_the_server(company: Company, monkeypat
     body = status_of(job, headers).json()
     assert body["status"] == "failed"
     assert body["error"] == "处理失败（RuntimeError），请重新提交"  # the kind, not the details
+    from pubcredit.audit.models import AuditEntry
+
+    (entry,) = AuditEntry.objects.filter(event="reports:batch_query:failed", object_id=job)  # audited (Art. 39)
+    assert entry.data["error"] == "RuntimeError"
     assert not QueryLog.objects.exists()  # the chunk's reads rolled back with it
     assert DBTaskResult.objects.get().status == "FAILED"
 

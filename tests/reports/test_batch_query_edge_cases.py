@@ -168,19 +168,3 @@ def test_a_job_whose_token_is_revoked_before_it_starts_reads_nothing(company: Co
     assert not QueryLog.objects.filter(subject=other).exists()
     assert not BatchQueryChunk.objects.filter(job=job).exists()
 
-
-def test_a_job_that_fails_is_audited(company: Company, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pubcredit.reports import queries as report_queries
-    from tests.reports.test_batch_queries import status_of
-
-    headers = agency_token(company.bank)
-    job = post(headers, [company.subject.uscc or ""]).json()["id"]
-
-    def broken(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("disk on fire")
-
-    monkeypatch.setattr(report_queries, "assemble_reports", broken)
-    run_worker()
-    assert status_of(job, headers).json()["status"] == "failed"
-    (entry,) = AuditEntry.objects.filter(event="reports:batch_query:failed", object_id=job)
-    assert entry.data["error"] == "RuntimeError"

@@ -26,9 +26,13 @@ _SEED_BYTES = 32
 
 
 @dataclass(frozen=True)
-class ReportKey:
-    private: Ed25519PrivateKey
+class PublicKey:
+    """A report key's public half, as published: raw bytes, base64, PEM and key id."""
+
     public_raw: bytes
+    #: When a retired key stopped signing: a report it signs that claims a later issue time is forged
+    #: (a key is often retired because it leaked). None: the current key, or retired without a time.
+    retired_at: datetime | None = None
 
     @property
     def key_id(self) -> str:
@@ -40,8 +44,36 @@ class ReportKey:
 
     @property
     def public_pem(self) -> str:
-        return (self.private.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
-                .decode("ascii"))
+        return (Ed25519PublicKey.from_public_bytes(self.public_raw)
+                .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii"))
+
+    def signs_at(self, issued_at: datetime) -> bool:
+        """Whether this key could have signed a report issued at ``issued_at``."""
+        return self.retired_at is None or issued_at <= self.retired_at
+
+
+@dataclass(frozen=True)
+class ReportKey:
+    """The signing key: its private half and the public half it publishes (``public``)."""
+
+    private: Ed25519PrivateKey
+    public_raw: bytes
+
+    @property
+    def public(self) -> PublicKey:
+        return PublicKey(self.public_raw)
+
+    @property
+    def key_id(self) -> str:
+        return self.public.key_id
+
+    @property
+    def public_b64(self) -> str:
+        return self.public.public_b64
+
+    @property
+    def public_pem(self) -> str:
+        return self.public.public_pem
 
 
 def key_from_seed(seed_b64: str) -> ReportKey:
@@ -87,33 +119,6 @@ def signature_valid(public_b64: str, message: bytes, signature_b64: str) -> bool
     return True
 
 
-@dataclass(frozen=True)
-class PublicKey:
-    """A report key's public half, as published: raw bytes, base64, PEM and key id."""
-
-    public_raw: bytes
-    #: When a retired key stopped signing: a report it signs that claims a later issue time is forged
-    #: (a key is often retired because it leaked). None: the current key, or retired without a time.
-    retired_at: datetime | None = None
-
-    @property
-    def key_id(self) -> str:
-        return hashlib.sha256(self.public_raw).hexdigest()[:16]
-
-    @property
-    def public_b64(self) -> str:
-        return base64.b64encode(self.public_raw).decode("ascii")
-
-    @property
-    def public_pem(self) -> str:
-        return (Ed25519PublicKey.from_public_bytes(self.public_raw)
-                .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii"))
-
-    def signs_at(self, issued_at: datetime) -> bool:
-        """Whether this key could have signed a report issued at ``issued_at``."""
-        return self.retired_at is None or issued_at <= self.retired_at
-
-
 def public_key_from_b64(value: str) -> PublicKey:
     """A published public key from base64 of its raw 32 bytes, optionally followed by ``@`` and the
     time it was retired (ISO 8601 with a zone, e.g. ``…=@2026-11-26T12:00:00Z``); ValueError says
@@ -154,9 +159,9 @@ def retired_keys() -> tuple[PublicKey, ...]:
 
 def public_key_for(key_id: str) -> PublicKey | None:
     """The published public key with this key id: the current key's or a retired one's (None: unknown)."""
-    current = platform_key()
+    current = platform_key().public
     if current.key_id == key_id:
-        return PublicKey(current.public_raw)
+        return current
     return next((k for k in retired_keys() if k.key_id == key_id), None)
 
 
