@@ -11,9 +11,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from pubcredit.access import accounts, tokens
 from pubcredit.access import services as access_services
 from pubcredit.access.models import ApiToken, Matter, QueryLog, User
 from pubcredit.audit.models import AuditEntry
+from pubcredit.errors import Conflict, NotPermitted
 from tests.access.helpers import PASSWORD, make_user, verified_client
 from tests.factories import subjects as f
 from tests.factories.catalog import CatalogEntryFactory, DepartmentFactory
@@ -256,8 +258,6 @@ def test_an_officer_sees_only_their_own_departments_query_log() -> None:
 
 
 def test_an_officer_issues_tokens_only_for_their_own_department() -> None:
-    from pubcredit.access import tokens
-
     other = DepartmentFactory(code="token-other")
     officer = make_user("officer", "officer-tokens")
     officer.user_permissions.set(Permission.objects.filter(codename__in=["add_apitoken", "view_apitoken"]))
@@ -301,3 +301,229 @@ def test_an_officer_reads_only_its_own_departments_matters_and_changes_none() ->
     assert client.post(url, {"name": "改名", "legal_basis": "某法", "entries": [str(entry.pk)]}).status_code == 403
     mine.refresh_from_db()
     assert mine.name == "本部门事项"
+
+
+# --- who changes which account (only the operator changes rights; officers their department's) ---
+
+
+def _account_perms(user: User, *codenames: str) -> User:
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="access",
+                                                        codename__in=codenames or ["view_user", "change_user"]))
+    return user
+
+
+def test_an_officer_given_change_user_cannot_raise_its_own_rights() -> None:
+    officer = _account_perms(make_user("officer", "climbing-officer"))
+    client = verified_client(officer)
+    url = reverse("admin:access_user_change", args=[officer.pk])
+    form = client.get(url).context["adminform"].form
+    assert not {"role", "department", "is_superuser", "groups", "user_permissions"} & set(form.fields)
+    data = _form_data(client, url)
+    data.update({"role": "operator", "department": "", "is_superuser": "on",
+                 "user_permissions": [str(p.pk) for p in Permission.objects.all()]})
+    client.post(url, data)
+    officer.refresh_from_db()
+    assert (officer.role, officer.is_superuser, officer.user_permissions.count()) == ("officer", False, 2)
+    assert officer.department_id is not None
+    # The service refuses it too, whoever calls it.
+    for change in ({"role": "operator", "department": None}, {"superuser": True},
+                   {"permissions": list(Permission.objects.all())}):
+        with pytest.raises(NotPermitted) as refused:
+            accounts.update_account(officer, actor="test", by=officer, **change)
+        assert refused.value.message.startswith("只有平台运营人员可以修改账号的")
+    officer.refresh_from_db()
+    assert (officer.role, officer.is_superuser, officer.user_permissions.count()) == ("officer", False, 2)
+    assert not [e for e in _events("user", str(officer.pk)) if e.event == "access:account:updated"]
+
+
+def test_an_officer_changes_its_own_departments_officers_but_not_their_rights() -> None:
+    officer = _account_perms(make_user("officer", "dept-officer"))
+    colleague = make_user("officer", "dept-colleague", department=officer.department)
+    client = verified_client(officer)
+    url = reverse("admin:access_user_change", args=[colleague.pk])
+    data = _form_data(client, url)
+    data.pop("is_active", None)
+    data["email"] = "colleague@example.cn"
+    assert client.post(url, data).status_code == 302
+    colleague.refresh_from_db()
+    assert (colleague.is_active, colleague.email) == (False, "colleague@example.cn")
+    events = {e.event: e for e in _events("user", str(colleague.pk))}
+    assert events["access:account:disabled"].actor == "admin:dept-officer"
+    assert events["access:account:updated"].data["changed"] == ["email"]
+    with pytest.raises(NotPermitted):
+        accounts.update_account(colleague, actor="test", by=officer,
+                                permissions=[Permission.objects.get(codename="change_user")])
+
+
+def test_nobody_raises_its_own_rights_not_even_the_operator() -> None:
+    operator = _account_perms(make_user("operator", "self-raising-op"), "view_user", "change_user")
+    with pytest.raises(NotPermitted):
+        accounts.update_account(operator, actor="test", by=operator, superuser=True)
+    with pytest.raises(NotPermitted):
+        accounts.update_account(operator, actor="test", by=operator,
+                                permissions=list(Permission.objects.filter(codename="delete_user")))
+    client = verified_client(operator)
+    url = reverse("admin:access_user_change", args=[operator.pk])
+    data = _form_data(client, url)
+    data["is_superuser"] = "on"
+    res = client.post(url, data)
+    assert res.status_code == 200
+    assert res.context["adminform"].form.errors["is_superuser"] == ["不能提升自己的权限：不能把自己设为超级管理员"]
+    operator.refresh_from_db()
+    assert not operator.is_superuser
+    # Another operator's rights the operator does change.
+    other = make_user("operator", "raised-by-op")
+    accounts.update_account(other, actor="test", by=operator, superuser=True)
+    other.refresh_from_db()
+    assert other.is_superuser
+
+
+def test_an_officer_neither_lists_nor_changes_another_departments_account() -> None:
+    officer = _account_perms(make_user("officer", "nosy-officer"))
+    victim = make_user("officer", "other-dept-officer")
+    assert victim.department_id != officer.department_id
+    client = verified_client(officer)
+    listed = {u.pk for u in client.get(reverse("admin:access_user_changelist")).context["cl"].result_list}
+    assert listed == {officer.pk}
+    url = reverse("admin:access_user_change", args=[victim.pk])
+    data = _form_data(verified_client(_operator("form-maker")), url)
+    data.pop("is_active", None)
+    assert client.get(url).status_code == 302  # not found among the accounts it may see
+    assert client.post(url, data).status_code == 302
+    victim.refresh_from_db()
+    assert victim.is_active
+    with pytest.raises(NotPermitted):
+        accounts.update_account(victim, actor="test", by=officer, is_active=False)
+    victim.refresh_from_db()
+    assert victim.is_active
+    assert not [e for e in _events("user", str(victim.pk)) if e.event == "access:account:disabled"]
+
+
+def test_an_auditor_lists_every_account_and_changes_none() -> None:
+    auditor = _account_perms(make_user("auditor", "reading-auditor"))
+    officer = make_user("officer", "audited-officer")
+    client = verified_client(auditor)
+    listed = {u.pk for u in client.get(reverse("admin:access_user_changelist")).context["cl"].result_list}
+    assert {auditor.pk, officer.pk} <= listed
+    url = reverse("admin:access_user_change", args=[officer.pk])
+    data = _form_data(verified_client(_operator("auditor-form-maker")), url)
+    data.pop("is_active", None)
+    assert client.post(url, data).status_code == 403
+    officer.refresh_from_db()
+    assert officer.is_active
+    with pytest.raises(NotPermitted):
+        accounts.update_account(officer, actor="test", by=auditor, is_active=False)
+
+
+def test_an_officer_given_add_user_adds_no_account() -> None:
+    officer = _account_perms(make_user("officer", "adding-officer"), "view_user", "add_user")
+    res = verified_client(officer).post(reverse("admin:access_user_add"), {
+        "username": "planted-operator", "password1": PASSWORD, "password2": PASSWORD, "usable_password": "true",
+        "role": "operator"})
+    assert res.status_code == 403
+    assert not User.objects.filter(username="planted-operator").exists()
+
+
+@pytest.mark.parametrize("role", ["operator", "auditor", "superuser", "other-department"])
+def test_an_officer_sets_no_password_but_its_own_departments_officers(role: str) -> None:
+    officer = _account_perms(make_user("officer", f"pw-officer-{role}"))
+    target = (make_user("operator", f"pw-{role}", superuser=True) if role == "superuser"
+              else make_user("officer" if role == "other-department" else role, f"pw-{role}"))
+    client = verified_client(officer)
+    url = reverse("admin:auth_user_password_change", args=[target.pk])
+    new = PASSWORD + "-takeover"
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"password1": new, "password2": new, "usable_password": "true"}).status_code == 403
+    assert client.post(url, {"usable_password": "false", "unset-password": "1"}).status_code == 403
+    target.refresh_from_db()
+    assert target.check_password(PASSWORD)
+    assert not [e for e in _events("user", str(target.pk)) if e.event == "access:account:password_set"]
+    with pytest.raises(NotPermitted):
+        accounts.set_password(target, new, actor="test", by=officer)
+    # Its own department's officer it does (audited).
+    colleague = make_user("officer", f"pw-colleague-{role}", department=officer.department)
+    url = reverse("admin:auth_user_password_change", args=[colleague.pk])
+    assert client.post(url, {"password1": new, "password2": new, "usable_password": "true"}).status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.check_password(new)
+    [entry] = [e for e in _events("user", str(colleague.pk)) if e.event == "access:account:password_set"]
+    assert entry.actor == f"admin:pw-officer-{role}"
+
+
+def test_the_last_operator_neither_disables_nor_demotes_itself() -> None:
+    only = _operator("the-only-operator")
+    assert User.objects.filter(role="operator").count() == 1
+    client = verified_client(only)
+    url = reverse("admin:access_user_change", args=[only.pk])
+    data = _form_data(client, url)
+    data.pop("is_superuser", None)
+    data["role"] = "auditor"
+    res = client.post(url, data)
+    assert res.status_code == 200
+    assert res.context["adminform"].form.errors["role"] == [
+        "这是最后一个可用的平台运营人员（或超级管理员）账号，不能停用或降级，否则将无人能管理平台"]
+    data = _form_data(client, url)
+    data.pop("is_active", None)
+    res = client.post(url, data)
+    assert res.status_code == 200
+    assert res.context["adminform"].form.errors["is_active"]
+    only.refresh_from_db()
+    assert (only.role, only.is_superuser, only.is_active) == ("operator", True, True)
+    for change in ({"role": "auditor", "superuser": False}, {"is_active": False}):
+        with pytest.raises(Conflict):
+            accounts.update_account(only, actor="test", by=only, **change)
+        with pytest.raises(Conflict):
+            accounts.update_account(only, actor="cli", by=None, **change)
+    only.refresh_from_db()
+    assert (only.role, only.is_superuser, only.is_active) == ("operator", True, True)
+    assert [e.event for e in _events("user", str(only.pk)) if e.event.startswith("access:account:")] == [
+        "access:account:created"]
+    # With another operator it may step down (audited).
+    make_user("operator", "the-next-operator")
+    accounts.update_account(only, actor="test", by=only, role="auditor", superuser=False)
+    only.refresh_from_db()
+    assert (only.role, only.is_superuser) == ("auditor", False)
+    assert [e.event for e in _events("user", str(only.pk))][-1] == "access:account:updated"
+
+
+# --- revoking API tokens (the change permission; auditors only read) ---
+
+
+def _revoke(user: User, token: ApiToken) -> Any:
+    return verified_client(user).post(reverse("admin:access_apitoken_changelist"), {
+        "action": "revoke_selected", "_selected_action": [str(token.pk)], "index": "0"})
+
+
+def test_a_view_only_officer_revokes_no_token() -> None:
+    officer = make_user("officer", "token-viewer")
+    officer.user_permissions.set(Permission.objects.filter(codename="view_apitoken"))
+    issued = tokens.create_department_token(officer.department, name="本部门系统", actor="test")
+    assert _revoke(officer, issued.token).status_code in (200, 302)  # the list again: no such action
+    assert ApiToken.objects.get(pk=issued.token.pk).revoked_at is None
+
+
+@pytest.mark.parametrize("codenames", [["view_apitoken"], ["view_apitoken", "change_apitoken"]])
+def test_an_auditor_revokes_no_token(codenames: list[str]) -> None:
+    auditor = make_user("auditor", f"token-auditor-{len(codenames)}")
+    auditor.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    issued = tokens.create_department_token(DepartmentFactory(), name="他部门系统", actor="test")
+    assert _revoke(auditor, issued.token).status_code in (200, 302)
+    assert ApiToken.objects.get(pk=issued.token.pk).revoked_at is None
+
+
+def test_an_officer_with_change_apitoken_revokes_only_its_own_departments_tokens() -> None:
+    officer = make_user("officer", "token-changer")
+    officer.user_permissions.set(Permission.objects.filter(codename__in=["view_apitoken", "change_apitoken"]))
+    own = tokens.create_department_token(officer.department, name="本部门系统", actor="test")
+    other = tokens.create_department_token(DepartmentFactory(), name="他部门系统", actor="test")
+    _revoke(officer, other.token)
+    assert ApiToken.objects.get(pk=other.token.pk).revoked_at is None
+    _revoke(officer, own.token)
+    assert ApiToken.objects.get(pk=own.token.pk).revoked_at is not None
+
+
+@pytest.mark.parametrize("name", ["两行\n名称", "x" * 300, "\u202e反向"])
+def test_odd_token_names_are_answered_not_a_500(name: str) -> None:
+    res = verified_client(_operator(f"token-names-{len(name)}")).post(
+        reverse("admin:access_apitoken_add"), {"name": name, "department": str(DepartmentFactory().pk)})
+    assert res.status_code in (200, 302)

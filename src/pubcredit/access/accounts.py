@@ -14,11 +14,12 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from pubcredit.access import otp, signals
 from pubcredit.access.models import Role, User
-from pubcredit.errors import Conflict, InvalidInput, NotFound
+from pubcredit.errors import Conflict, InvalidInput, NotFound, NotPermitted
 
 if TYPE_CHECKING:
     from pubcredit.catalog.models import Department
@@ -146,28 +147,123 @@ def _state(user: User) -> dict[str, Any]:
 _UNCHANGED: Any = object()
 
 
+def manages_every_account(by: User) -> bool:
+    """The platform operator (and any superuser): changes any account, its rights included."""
+    return bool(by.is_active and (by.is_superuser or by.role == Role.OPERATOR))
+
+
+def may_manage(by: User | None, user: User) -> bool:
+    """Whether ``by`` may change ``user`` (its details, whether it is active, its password).
+
+    ``None`` is the platform itself (the CLI). The operator (and any superuser) manages every
+    account; a department's officer only the officers of its own department — never an
+    operator's, an auditor's or a superuser's account, nor another department's. Anyone else
+    (an auditor reads, it changes nothing) manages none.
+    """
+    if by is None or manages_every_account(by):
+        return True
+    return bool(by.is_active and by.role == Role.OFFICER and by.department_id is not None
+                and user.role == Role.OFFICER and not user.is_superuser and user.department_id == by.department_id)
+
+
+def _pks(items: Iterable[Any]) -> set[Any]:
+    return {getattr(item, "pk", item) for item in items}
+
+
+def check_account_change(by: User | None, user: User, *, role: str = _UNCHANGED,
+                         department: Department | None = _UNCHANGED, superuser: bool = _UNCHANGED,
+                         groups: Iterable[Group] = _UNCHANGED, permissions: Iterable[Permission] = _UNCHANGED) -> None:
+    """Whether ``by`` may make this change to ``user`` (``None``: the platform itself).
+
+    Only the operator (or a superuser) changes an account's role, department, superuser status,
+    groups or permissions — anyone's; an officer changes only its own department's officers
+    (``may_manage``); nobody raises its own rights (makes itself superuser, gives itself a group or
+    a permission). Raises NotPermitted (``field`` names the part at fault).
+    """
+    if by is None:
+        return
+    if not may_manage(by, user):
+        raise NotPermitted("只能修改本部门工作人员的账号；平台运营人员、审计监督人员、超级管理员及其他部门的账号"
+                           "只有平台运营人员可以修改")
+    new_groups = None if groups is _UNCHANGED else _pks(groups)
+    new_permissions = None if permissions is _UNCHANGED else _pks(permissions)
+    old_groups = _pks(user.groups.all()) if new_groups is not None else set()
+    old_permissions = _pks(user.user_permissions.all()) if new_permissions is not None else set()
+    if not manages_every_account(by):
+        changes = (
+            ("role", role is not _UNCHANGED and role != user.role, "角色"),
+            ("department", department is not _UNCHANGED
+             and getattr(department, "pk", None) != user.department_id, "所属部门"),
+            ("superuser", superuser is not _UNCHANGED and bool(superuser) != user.is_superuser, "超级管理员身份"),
+            ("groups", new_groups is not None and new_groups != old_groups, "用户组"),
+            ("permissions", new_permissions is not None and new_permissions != old_permissions, "权限"),
+        )
+        for field, changed, label in changes:
+            if changed:
+                raise NotPermitted(f"只有平台运营人员可以修改账号的{label}", field=field)
+    if by.pk == user.pk:
+        if superuser is not _UNCHANGED and superuser and not user.is_superuser:
+            raise NotPermitted("不能提升自己的权限：不能把自己设为超级管理员", field="superuser")
+        if role is not _UNCHANGED and role == Role.OPERATOR and user.role != Role.OPERATOR:
+            raise NotPermitted("不能提升自己的权限：不能把自己设为平台运营人员", field="role")
+        if new_groups is not None and new_groups - old_groups:
+            raise NotPermitted("不能提升自己的权限：不能把自己加入用户组", field="groups")
+        if new_permissions is not None and new_permissions - old_permissions:
+            raise NotPermitted("不能提升自己的权限：不能给自己增加权限", field="permissions")
+
+
+def _administers(role: str, superuser: bool, is_active: bool) -> bool:
+    return bool(is_active and (role == Role.OPERATOR or superuser))
+
+
+def check_keeps_an_operator(user: User, *, role: str, superuser: bool, is_active: bool) -> None:
+    """Refuse a change that would leave no active operator-or-superuser account (nobody could
+    manage the platform from the back office any more). ``update_account`` checks it with the
+    operators' rows locked. Raises Conflict."""
+    if not _administers(user.role, user.is_superuser, user.is_active) or _administers(role, superuser, is_active):
+        return
+    others = User.objects.filter(Q(role=Role.OPERATOR) | Q(is_superuser=True), is_active=True).exclude(pk=user.pk)
+    if not others.exists():
+        raise Conflict("这是最后一个可用的平台运营人员（或超级管理员）账号，不能停用或降级，否则将无人能管理平台",
+                       field="role" if is_active else "is_active")
+
+
 @transaction.atomic
-def update_account(user: User | int, *, actor: str, username: str = _UNCHANGED, role: str = _UNCHANGED,
+def update_account(user: User | int, *, actor: str, by: User | None, username: str = _UNCHANGED,
+                   role: str = _UNCHANGED,
                    department: Department | None = _UNCHANGED, subject: Subject | None = _UNCHANGED,
                    superuser: bool = _UNCHANGED, is_active: bool = _UNCHANGED, email: str = _UNCHANGED,
                    first_name: str = _UNCHANGED, last_name: str = _UNCHANGED,
                    groups: Iterable[Group] = _UNCHANGED, permissions: Iterable[Permission] = _UNCHANGED) -> User:
     """Change an account (the back office's user form): what is not given stays.
 
+    ``by`` is the account making the change (``None``: the platform itself): only the operator
+    (or a superuser) changes an account's rights, an officer only its own department's officers,
+    and nobody raises its own rights (``check_account_change``). The last active operator or
+    superuser is neither disabled nor demoted (``check_keeps_an_operator``, with the operators'
+    rows locked so that two such changes at once cannot both pass).
     Checked as ``create_account`` checks a new account (``check_account``: only an operator may
     be a superuser, officers belong to an active department…); ``is_staff`` follows the role.
     Art. 38, 39: the change is audited with the old and new values of what changed
     (``access:account:updated``; a superuser, role, department, group or permission given or
     taken is there); disabling is ``access:account:disabled`` as from the CLI, enabling again
-    ``access:account:enabled``. Raises InvalidInput, Conflict (username taken).
+    ``access:account:enabled``. Raises InvalidInput, NotPermitted, Conflict (username taken,
+    the last operator).
     """
+    # The operators' rows first (always in the same order), then the account's.
+    list(User.objects.select_for_update().filter(Q(role=Role.OPERATOR) | Q(is_superuser=True), is_active=True)
+         .order_by("pk").values_list("pk", flat=True))
     locked = User.objects.select_for_update().get(pk=user.pk if isinstance(user, User) else user)
+    check_account_change(by, locked, role=role, department=department, superuser=superuser, groups=groups,
+                         permissions=permissions)
     before = _state(locked)
     role = locked.role if role is _UNCHANGED else role
     department = locked.department if department is _UNCHANGED else department
     subject = locked.subject if subject is _UNCHANGED else subject
     superuser = locked.is_superuser if superuser is _UNCHANGED else bool(superuser)
     check_account(role=role, superuser=superuser, department=department, subject=subject, user=locked)
+    check_keeps_an_operator(locked, role=role, superuser=superuser,
+                            is_active=locked.is_active if is_active is _UNCHANGED else bool(is_active))
     if username is not _UNCHANGED:
         locked.username = check_username(username, user=locked)
     for name, value in (("email", email), ("first_name", first_name), ("last_name", last_name)):
@@ -197,11 +293,17 @@ def update_account(user: User | int, *, actor: str, username: str = _UNCHANGED, 
 
 
 @transaction.atomic
-def set_password(user: User | int, password: str | None, *, actor: str) -> User:
+def set_password(user: User | int, password: str | None, *, actor: str, by: User | None = None) -> User:
     """Set an account's password (checked by the password validators), or, with ``None``, leave
     it without a usable one (it signs in through the identity provider only). Audited as
-    ``access:account:password_set`` — whether the password is usable, never the password."""
+    ``access:account:password_set`` — whether the password is usable, never the password.
+    ``by`` is the account setting it (``None``: the platform itself): only the operator (or a
+    superuser) sets an operator's, an auditor's, a superuser's or another department's password
+    (``may_manage``). Raises InvalidInput, NotPermitted."""
     locked = User.objects.select_for_update().get(pk=user.pk if isinstance(user, User) else user)
+    if not may_manage(by, locked):
+        raise NotPermitted("只有平台运营人员可以设置平台运营人员、审计监督人员、超级管理员或其他部门账号的密码",
+                           field="password")
     _apply_password(locked, password)
     locked.save(update_fields=["password"])
     signals.password_set.send(sender=__name__, user=locked, actor=actor, at=timezone.now(),

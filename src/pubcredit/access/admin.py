@@ -10,6 +10,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -37,7 +38,7 @@ def _actor(request: HttpRequest) -> str:
 
 
 #: ``access.accounts``' names of an account's parts, as the user forms name them.
-_FORM_FIELD = {"superuser": "is_superuser", "password": "password2"}
+_FORM_FIELD = {"superuser": "is_superuser", "password": "password2", "permissions": "user_permissions"}
 
 
 def _as_form_error(form: forms.BaseForm, exc: PubcreditError) -> None:
@@ -45,9 +46,18 @@ def _as_form_error(form: forms.BaseForm, exc: PubcreditError) -> None:
     form.add_error(field if field in form.fields else None, exc.message)
 
 
+#: The change form's fields that are an account's rights (only the operator changes them), by
+#: ``accounts.check_account_change``'s names.
+_RIGHTS = {"role": "role", "department": "department", "is_superuser": "superuser", "groups": "groups",
+           "user_permissions": "permissions"}
+
+
 class _AccountRules:
     """The rules of ``access.accounts`` checked on the form, so that a refused account is shown
-    again with its error (nothing saved) instead of failing when it is saved."""
+    again with its error (nothing saved) instead of failing when it is saved. ``acting_user``
+    (set by ``UserAdmin.get_form``) is the account making the change."""
+
+    acting_user: User | None = None
 
     def _check_account(self, data: dict[str, Any], user: User | None) -> None:
         form = cast(forms.ModelForm, self)  # type: ignore[type-arg]
@@ -62,6 +72,14 @@ class _AccountRules:
                 department=data.get("department", user.department if user else None),
                 subject=data.get("subject", user.subject if user else None),
                 user=user)
+            by = getattr(self, "acting_user", None)
+            if user is not None and by is not None:
+                accounts.check_account_change(by, user, **{name: data[field] for field, name in _RIGHTS.items()
+                                                           if field in data})
+                accounts.check_keeps_an_operator(
+                    user, role=data.get("role", user.role),
+                    superuser=bool(data.get("is_superuser", user.is_superuser)),
+                    is_active=bool(data.get("is_active", user.is_active)))
         except PubcreditError as exc:
             _as_form_error(form, exc)
 
@@ -100,8 +118,34 @@ class UserAdmin(CheckedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
     fieldsets = (*(DjangoUserAdmin.fieldsets or ()), (_("平台角色"), {"fields": ("role", "department", "subject")}))
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, (_("平台角色"), {"fields": ("role", "department", "subject")}))
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        """Officers list only their own department's accounts; the operator (and any
+        superuser) and auditors (who only read) every account."""
+        return own_department_only(request, super().get_queryset(request))
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"acting_user": request.user, "__module__": form.__module__})
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ["is_staff", "last_login", "date_joined"] if obj else []
+        if not obj:
+            return []
+        fields = ["is_staff", "last_login", "date_joined"]
+        if not _issues_for_any_department(request.user):  # only the operator changes an account's rights
+            fields += ["role", "department", "subject", "is_superuser", "groups", "user_permissions"]
+        return fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Only the operator (or a superuser) adds accounts: an account is added with its role."""
+        return _issues_for_any_department(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Auditors only read; an officer changes only its own department's officers."""
+        if getattr(request.user, "role", "") == Role.AUDITOR and not getattr(request.user, "is_superuser", False):
+            return False
+        if obj is not None and not accounts.may_manage(cast(User, request.user), obj):
+            return False
+        return bool(super().has_change_permission(request, obj))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # accounts are disabled, never deleted: the logs refer to them
@@ -115,7 +159,7 @@ class UserAdmin(CheckedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
         data = form.cleaned_data
         try:
             if change:
-                saved = accounts.update_account(obj.pk, actor=_actor(request),
+                saved = accounts.update_account(obj.pk, actor=_actor(request), by=cast(User, request.user),
                                                 **{name: data[field] for field, name in _ACCOUNT_FIELDS.items()
                                                    if field in data})
             else:
@@ -136,7 +180,14 @@ class UserAdmin(CheckedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
 
     @method_decorator(sensitive_post_parameters())
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
-        """Django's password form, the password set through ``accounts.set_password`` (audited)."""
+        """Django's password form, the password set through ``accounts.set_password`` (audited).
+        Only the operator (or a superuser) sets an operator's, an auditor's, a superuser's or
+        another department's password (``accounts.may_manage``): 403 otherwise."""
+        target = self.get_object(request, unquote(id))
+        if target is None:
+            target = self._unscoped(unquote(id))
+        if target is not None and not accounts.may_manage(cast(User, request.user), target):
+            raise PermissionDenied
         user = self.get_object(request, unquote(id)) if request.method == "POST" else None
         if user is not None and self.has_change_permission(request, user):
             form = self.change_password_form(user, request.POST)
@@ -144,7 +195,7 @@ class UserAdmin(CheckedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
                 usable = form.cleaned_data["set_usable_password"]
                 try:
                     user = accounts.set_password(user, form.cleaned_data["password1"] if usable else None,
-                                                 actor=_actor(request))
+                                                 actor=_actor(request), by=cast(User, request.user))
                 except PubcreditError as exc:
                     self.message_user(request, exc.message, level=messages.ERROR)
                     return HttpResponseRedirect(request.get_full_path())
@@ -154,6 +205,13 @@ class UserAdmin(CheckedInputAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
                 update_session_auth_hash(request, user)
                 return HttpResponseRedirect(reverse(f"{self.admin_site.name}:access_user_change", args=(user.pk,)))
         return super().user_change_password(request, id, form_url)
+
+    def _unscoped(self, object_id: str) -> User | None:
+        """The account ``object_id`` names, whoever may list it (``None`` if none)."""
+        try:
+            return User.objects.filter(pk=User._meta.pk.to_python(object_id)).first()
+        except ValidationError:
+            return None
 
 
 class TokenForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -223,7 +281,14 @@ class ApiTokenAdmin(CheckedInputAdmin, _TokenAdmin):
         notice = _("令牌已签发，只显示这一次，请立即妥善保存：%(secret)s") % {"secret": issued.secret}
         self.message_user(request, notice, level=messages.WARNING)
 
-    @admin.action(description=_("吊销所选令牌"))
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Auditors only read, every department's tokens: they revoke none (an officer revokes only
+        its own department's, ``get_queryset``)."""
+        if getattr(request.user, "role", "") == Role.AUDITOR and not getattr(request.user, "is_superuser", False):
+            return False
+        return bool(super().has_change_permission(request, obj))
+
+    @admin.action(description=_("吊销所选令牌"), permissions=["change"])
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         done = 0
         for token in queryset.filter(revoked_at__isnull=True):
