@@ -262,4 +262,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PUBCREDIT_LOG_LEVEL", "WARNING")},
 }
 
+# A request body read into memory (JSON rows, forms): a department's JSON batch of up to
+# collection.api.MAX_JSON_ROWS rows (≈ 700 bytes each) fits; larger data goes as a file upload, which
+# is streamed to disk (Django's default of 2.5 MB refused a documented 5,000-row batch with a bare 400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+
 PUBCREDIT_SITE_NAME = _("杭州市公共信用信息平台")

@@ -42,11 +42,31 @@ def _finite_float(text: str) -> float:
     return number
 
 
+#: In an object read by ``loads_json``: the keys it named more than once (Python keeps the last value
+#: silently — a fine of 200 where 2 was sent first). Not a key JSON can spell (it holds a NUL).
+DUPLICATE_KEYS = "\x00duplicate_keys"
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        out[DUPLICATE_KEYS] = sorted({k for k, _ in pairs if k in seen or seen.add(k)})  # type: ignore[func-returns-value]
+    return out
+
+
+def duplicate_keys(value: Any) -> list[str]:
+    """The keys a JSON object read by ``loads_json`` named more than once (empty for anything else)."""
+    return list(value.get(DUPLICATE_KEYS, ())) if isinstance(value, dict) else []
+
+
 def loads_json(data: str | bytes) -> Any:
     """``json.loads`` as RFC 8259 reads JSON: ``NaN`` and ``Infinity`` (which Python's parser takes)
     and numbers that overflow a float raise NotFiniteNumber (a ValueError). PostgreSQL's jsonb
-    refuses them: a row holding one failed its whole batch with a 500."""
-    return json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
+    refuses them: a row holding one failed its whole batch with a 500. An object that names a key
+    twice keeps the last value and says so under ``DUPLICATE_KEYS`` (``duplicate_keys``): the caller
+    refuses it — the platform does not guess which value was meant."""
+    return json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float, object_pairs_hook=_pairs)
 
 
 def surrogate_reason(codepoint: str) -> str:

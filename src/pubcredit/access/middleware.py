@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import (
     Http404,
     HttpRequest,
@@ -171,6 +171,11 @@ class ApiErrorMiddleware:
             return _json({"code": "not_found", "message": _("未找到")}, 404)
         if isinstance(exception, PermissionDenied):
             return _json({"code": "not_permitted", "message": _("无权访问")}, 403)
+        if isinstance(exception, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+            return _json({"code": "too_large", "field": "body",
+                          "message": _("请求体超过 %(mb)d MB：大批量数据请以文件上传（multipart/form-data，字段 file）")
+                          % {"mb": limit // (1024 * 1024)}}, 413)
         if isinstance(exception, SuspiciousOperation | BadRequest):
             logging.getLogger("django.security").warning("%s %s: %s", request.method, request.path, exception)
             return _json({"code": "invalid", "message": _("请求有误")}, 400)

@@ -24,10 +24,10 @@ from pubcredit.collection.readers import rows_from_dicts
 from pubcredit.collection.schemas import BatchListOut, BatchOut, RecordRevokedOut, RevokeIn
 from pubcredit.errors import InvalidInput, NotPermitted
 from pubcredit.subjects.schemas import ErrorOut
-from pubcredit.textinput import JSON_TOO_DEEP, loads_json
+from pubcredit.textinput import JSON_TOO_DEEP, duplicate_keys, loads_json
 
 router = Router()
-MAX_JSON_ROWS = 100_000
+MAX_JSON_ROWS = 20_000  # within DATA_UPLOAD_MAX_MEMORY_SIZE (16 MB); a larger batch goes as a file
 
 BATCH_BODY_DOC = {
     "requestBody": {
@@ -108,6 +108,8 @@ def submit(request: HttpRequest, entry_code: str, response: HttpResponse) -> Sta
         raise InvalidInput(f"请求体不是有效的 JSON：{exc}", field="body") from exc
     except RecursionError:
         raise InvalidInput(f"请求体不是有效的 JSON：{JSON_TOO_DEEP}", field="body") from None
+    if duplicate_keys(body):
+        raise InvalidInput(f"请求体中的键 {'、'.join(duplicate_keys(body))} 出现了不止一次", field="body")
     rows = body.get("rows") if isinstance(body, dict) else None
     if not isinstance(rows, list):
         raise InvalidInput("请求体应为 {\"rows\": [ {...}, ... ]}", field="rows")

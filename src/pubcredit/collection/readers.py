@@ -43,6 +43,7 @@ from pubcredit.codes.masking import mask_ids_in_text
 from pubcredit.collection.rules import canonical_json
 from pubcredit.errors import InvalidInput
 from pubcredit.textinput import (
+    DUPLICATE_KEYS,
     JSON_NOT_FINITE,
     JSON_TOO_DEEP,
     NotFiniteNumber,
@@ -334,16 +335,20 @@ def _csv_rows(text: IO[str], filename: str, encoding: str) -> tuple[list[str], I
                 if not cells or _blank_strings(cells):
                     continue
                 if len(cells) > width:
+                    # Too wide, even when the cells beyond the header are empty: an unquoted separator in
+                    # a value shifts every later value one column right, and the row's last column —
+                    # often an empty 备注 — falls off the end. Read as it stands, the row's values sit
+                    # under the wrong fields (a reviewer's row got five wrong reasons, or none at all).
                     extra = cells[width:]
-                    if not _blank_strings(extra):
-                        span = f"第 {width + 1} 列" if len(extra) == 1 else f"第 {width + 1}–{len(cells)} 列"
-                        # Kept as sent, but for resident IDs: after the shift the reader cannot tell
-                        # which column holds one, and only the personal columns are stored encrypted.
-                        kept = {name: _mask_ids(cell) for name, cell in zip(header, cells, strict=False)}
-                        yield number, {**kept, ROW_PROBLEM: (
-                            f"该行有 {len(cells)} 列，表头只有 {width} 列；多出的{span}：{_quoted(extra)}"
-                            f"（多为某个值中含有{separator}却没有加英文双引号）")}
-                        continue
+                    span = f"第 {width + 1} 列" if len(extra) == 1 else f"第 {width + 1}–{len(cells)} 列"
+                    shown_extra = "为空" if _blank_strings(extra) else f"：{_quoted(extra)}"
+                    # Kept as sent, but for resident IDs: after the shift the reader cannot tell
+                    # which column holds one, and only the personal columns are stored encrypted.
+                    kept = {name: _mask_ids(cell) for name, cell in zip(header, cells, strict=False)}
+                    yield number, {**kept, ROW_PROBLEM: (
+                        f"该行有 {len(cells)} 列，表头只有 {width} 列；多出的{span}{shown_extra}"
+                        f"（多为某个值中含有{separator}却没有加英文双引号，或行尾多了分隔符）")}
+                    continue
                 elif cells == [_END_OF_FILE]:
                     return
                 else:
@@ -417,6 +422,11 @@ _JSON_REASONS: Final = (
 )
 
 
+def _twice(keys: Iterable[str]) -> str:
+    """A JSON row that names a key more than once: which value was meant cannot be told."""
+    return f"键 {'、'.join(str(k) for k in keys)[:200]} 在该条数据中出现了不止一次，无法确定哪一个值有效"
+
+
 def _json_reason(exc: json.JSONDecodeError) -> str:
     """The reason of a JSON syntax error in Chinese, with its column on the line (the position of an
     error at the line's end is on the line, not the next one)."""
@@ -463,6 +473,10 @@ def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
             if number == 1:
                 raise _bad("不是有效的 JSON Lines 文件：每行应为一个 JSON 对象")
             yield number, {ROW_PROBLEM: "该行应为一个 JSON 对象" + _line_text(line)}
+            continue
+        twice = item.pop(DUPLICATE_KEYS, None)
+        if twice:
+            yield number, {**item, ROW_PROBLEM: _twice(twice)}
             continue
         if "\\ud" in line or "\\uD" in line:  # a \ud800 escape without its pair is not text
             found = unencodable_in(item)
@@ -940,6 +954,11 @@ def rows_from_dicts(items: Iterable[Mapping[str, Any]]) -> RowSource:
                 yield number, {ROW_PROBLEM: "该条数据应为一个 JSON 对象"}
                 continue
             row = dict(item)
+            twice = row.pop(DUPLICATE_KEYS, None)
+            if twice:
+                sha.update(canonical_json(row).encode("utf-8", "surrogatepass") + b"\n")
+                yield number, {**row, ROW_PROBLEM: _twice(twice)}
+                continue
             try:
                 line = canonical_json(row).encode("utf-8")
             except UnicodeEncodeError:  # a lone surrogate (a "\\ud800" escape without its pair)

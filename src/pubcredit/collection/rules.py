@@ -108,8 +108,11 @@ def natural_key_string(parts: Sequence[str]) -> str:
 
     One field: the value itself (e.g. the penalty decision number). Several: the values joined
     by ``|`` with ``\\`` and ``|`` escaped, so that different tuples never give one key. A key
-    longer than the column (255) is replaced by ``sha256:`` and its digest.
+    longer than the column (255) is replaced by ``sha256:`` and its digest. Each value is read in
+    its NFKC form: 杭市监罚〔２０２５〕１号 typed with full-width digits is the same decision as
+    杭市监罚〔2025〕1号 (it became a second record — and a revoked one came back that way).
     """
+    parts = [unicodedata.normalize("NFKC", p) for p in parts]
     escaped = (p.replace("\\", "\\\\").replace("|", "\\|") for p in parts)
     key = parts[0] if len(parts) == 1 else "|".join(escaped)
     if len(key) > NATURAL_KEY_MAX:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -327,6 +328,10 @@ class RowValidator:
             value = cleaned[key_field]
             if key_field in self.personal_set:
                 value = id_hash if (key_field == self.rid_field and id_hash) else self.hash_id(str(value))
+            elif isinstance(value, str):
+                # Stored as the key reads it (rules.natural_key_string): 〔２０２５〕 and 〔2025〕 are one
+                # decision, and the same row sent either way is unchanged, not a new version.
+                value = cleaned[key_field] = unicodedata.normalize("NFKC", value)
             parts.append(str(value))
         natural_key = rules.natural_key_string(parts)
         revoked = self.revoked.get(natural_key)

@@ -54,7 +54,7 @@ from pubcredit.reports import queries as report_queries
 from pubcredit.reports.models import BatchQuery, BatchQueryChunk, BatchQueryFormat, BatchQueryStatus
 from pubcredit.subjects import pii
 from pubcredit.subjects import queries as subject_queries
-from pubcredit.textinput import JSON_TOO_DEEP, loads_json, storable
+from pubcredit.textinput import JSON_TOO_DEEP, duplicate_keys, loads_json, storable
 
 #: Art. 40 batch queries: at most this many codes in one request.
 MAX_CODES: Final = 100_000
@@ -137,6 +137,8 @@ def _from_json(body: bytes, fmt: str | None) -> Request:
         raise InvalidInput(f"请求体不是有效的 JSON：{JSON_TOO_DEEP}", field="codes") from None
     if not isinstance(data, dict):
         raise InvalidInput('请求体应为 JSON 对象 {"codes": [...]}', field="codes")
+    if duplicate_keys(data):
+        raise InvalidInput(f"请求体中的键 {'、'.join(duplicate_keys(data))} 出现了不止一次", field="codes")
     codes = data.get("codes")
     if not isinstance(codes, list):
         raise InvalidInput("codes 应为代码的数组", field="codes")
