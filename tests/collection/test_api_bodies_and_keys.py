@@ -14,15 +14,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from pubcredit.access import tokens
 from pubcredit.catalog.models import Department
 from pubcredit.collection import api as collection_api
 from pubcredit.collection.models import Record, RecordStatus
 from tests.collection.conftest import PENALTY, penalty_row
-from tests.collection.test_batches_api import bearer  # noqa: F401 - fixture
 from tests.factories.tasks import run_worker
 
 pytestmark = pytest.mark.django_db
 URL = f"/api/v1/catalog/{PENALTY}/batches"
+
+
+@pytest.fixture
+def bearer(dept: Department) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.create_department_token(dept, name='程序', actor='test').secret}"}
 
 
 def _send(body: str | bytes, headers: dict[str, str]) -> object:
@@ -91,8 +96,7 @@ def test_a_batch_of_the_documented_size_fits_and_a_larger_body_is_told_to_go_as_
     assert collection_api.MAX_JSON_ROWS * 700 < 16 * 1024 * 1024  # the row limit fits the body limit
 
 
-def test_a_csv_row_with_an_empty_cell_too_many_is_refused_not_read_shifted(bearer: dict[str, str],
-                                                                           dept: Department) -> None:
+def test_a_csv_row_with_an_empty_cell_too_many_is_refused_not_read_shifted(bearer: dict[str, str]) -> None:
     row = penalty_row(CF_SY="经查,当事人销售过期食品", BZ="")  # an unquoted comma; 备注 empty, as usual
     columns = list(row)
     text = io.StringIO()
