@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from pubcredit.access import queries as access_queries
@@ -116,6 +117,60 @@ def subject(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 def catalog(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/catalog.html", {"versions": catalog_queries.published_catalog()})
+
+
+#: How the catalog's field types read to a department's officer preparing a file.
+FIELD_TYPE_LABELS = {
+    "string": _lazy("文本"), "text": _lazy("长文本"), "date": _lazy("日期（YYYY-MM-DD）"),
+    "decimal": _lazy("数字（不带千分位和单位）"), "integer": _lazy("整数"), "enum": _lazy("代码（见取值）"),
+    "uscc": _lazy("统一社会信用代码（18 位）"), "resident_id": _lazy("居民身份证号码（18 位）"),
+    "boolean": _lazy("是/否"),
+}
+
+
+def _entry_fields(version: Any) -> list[dict[str, Any]]:
+    keys = set(version.natural_key or ())
+    out = []
+    for spec in version.fields or ():
+        labels = spec.get("allowed_labels") or {}
+        allowed = [f"{v}（{labels[v]}）" if v in labels else str(v) for v in spec.get("allowed") or ()]
+        condition = spec.get("required_if")
+        required = _("必填") if spec.get("required") else _("选填")
+        if condition and not spec.get("required"):
+            required = _("当 %(field)s 为 %(values)s 时必填") % {"field": condition["field"],
+                                                            "values": "、".join(condition["in"])}
+        out.append({
+            "name": spec["name"], "label": spec.get("label") or spec["name"],
+            "type": FIELD_TYPE_LABELS.get(str(spec.get("type")), spec.get("type")),
+            "required": required,
+            "key": spec["name"] in keys, "allowed": allowed, "max_length": spec.get("max_length"),
+            "description": spec.get("description") or "", "consent": bool(spec.get("consent_required")),
+        })
+    return out
+
+
+@require_GET
+def catalog_entry(request: HttpRequest, code: str) -> HttpResponse:
+    """One catalog entry as a department prepares its file (Art. 13): every field with its type, whether
+    it is required, its allowed values, the natural key — and a CSV template with the header row."""
+    try:
+        version = catalog_queries.published_version(code)
+    except PubcreditError as exc:
+        return _refused(request, exc)
+    return render(request, "portal/catalog_entry.html", {"v": version, "fields": _entry_fields(version)})
+
+
+@require_GET
+def catalog_template(request: HttpRequest, code: str) -> HttpResponse:
+    """The entry's CSV template: UTF-8 with a BOM (Excel opens it), the header row of field names."""
+    try:
+        version = catalog_queries.published_version(code)
+    except PubcreditError as exc:
+        return _refused(request, exc)
+    header = ",".join(str(spec["name"]) for spec in version.fields or ())
+    response = HttpResponse("\ufeff" + header + "\r\n", content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{version.entry.code}-v{version.number}.csv"'
+    return response
 
 
 def _error(request: HttpRequest, title: str, message: str, status: int) -> HttpResponse:
