@@ -97,6 +97,8 @@ _HTTP_ERROR_MESSAGES = {"Cannot parse request body": "请求体无法解析：�
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     message = _HTTP_ERROR_MESSAGES.get(str(exc), str(exc))
+    if str(exc) == "Cannot parse request body":  # as a batch's unreadable body: invalid, naming the body
+        return api.create_response(request, {"code": "invalid", "message": message, "field": "body"}, status=400)
     return api.create_response(request, {"code": "error", "message": message}, status=exc.status_code)
 
 

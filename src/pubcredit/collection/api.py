@@ -17,12 +17,13 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Status
 
 from pubcredit.access.readers import Reader, reader_for_request
+from pubcredit.catalog import queries as catalog_queries
 from pubcredit.catalog.models import Department
 from pubcredit.collection import queries, queued, services
-from pubcredit.collection.models import Batch, BatchChannel, BatchStatus
+from pubcredit.collection.models import Batch, BatchChannel, BatchStatus, Record
 from pubcredit.collection.readers import rows_from_dicts
-from pubcredit.collection.schemas import BatchListOut, BatchOut, RecordRevokedOut, RevokeIn
-from pubcredit.errors import InvalidInput, NotPermitted
+from pubcredit.collection.schemas import BatchListOut, BatchOut, RecordRevokedOut, RevokeByKeyIn, RevokeIn
+from pubcredit.errors import InvalidInput, NotFound, NotPermitted
 from pubcredit.subjects.schemas import ErrorOut
 from pubcredit.textinput import JSON_TOO_DEEP, duplicate_keys, loads_json
 
@@ -52,15 +53,32 @@ def _department_reader(request: HttpRequest) -> tuple[Reader, Department]:
     return reader, Department.objects.get(pk=reader.department_id)
 
 
-def _uploaded_file(request: HttpRequest) -> UploadedFile | None:
-    """The multipart field ``file``; a body that is not valid multipart (e.g. no boundary) is 400."""
+def _uploaded_file(request: HttpRequest) -> UploadedFile:
+    """The multipart field ``file``, exactly one file.
+
+    A body that is not valid multipart (e.g. no boundary), a body without a file in ``file`` (the
+    file sent under another name) and more than one file are 400 naming ``file``: a second file
+    is not silently dropped, nor the first.
+    """
     try:
-        return request.FILES.get("file")
+        files = request.FILES
     except MultiPartParserError as exc:
         raise InvalidInput(f"multipart/form-data 请求体无法解析：{exc}", field="file") from exc
+    sent = sum(len(files.getlist(name)) for name in files)
+    if sent > 1:
+        raise InvalidInput(f"一次只能上传一个文件（本次 {sent} 个），请放在字段 file 中，分批提交", field="file")
+    upload = files.get("file")
+    if upload is None:
+        other = next(iter(files), None)
+        raise InvalidInput("文件应放在 multipart/form-data 的字段 file 中"
+                           + (f"（本次在字段 {other} 中）" if other is not None else "（本次没有文件）"),
+                           field="file")
+    return upload
 
 
-def batch_out(batch: Batch) -> dict[str, Any]:
+def batch_out(batch: Batch, *, reader: Reader) -> dict[str, Any]:
+    """A batch as the API shows it; ``rejected_csv_url`` only for whom may download that file (the
+    submitting department: ``queries.rejected_rows_of``), else null."""
     shown = queries.rejections_of(batch)
     return {
         "id": batch.pk, "entry_code": batch.entry.code, "entry_version": batch.entry_version.number,
@@ -71,7 +89,8 @@ def batch_out(batch: Batch) -> dict[str, Any]:
         "created_at": batch.created_at, "started_at": batch.started_at, "finished_at": batch.finished_at,
         "rejections": [{"row_number": r.row_number, "field": r.field, "reason": r.reason} for r in shown],
         "rejections_truncated": batch.rejected > len(shown),
-        "rejected_csv_url": reverse("api-v1:batch_rejected_csv", args=[batch.pk]) if batch.rejected else None,
+        "rejected_csv_url": (reverse("api-v1:batch_rejected_csv", args=[batch.pk])
+                             if batch.rejected and queries.may_download_rejected(batch, reader) else None),
     }
 
 
@@ -92,13 +111,13 @@ def batch_out(batch: Batch) -> dict[str, Any]:
 def submit(request: HttpRequest, entry_code: str, response: HttpResponse) -> Status[dict[str, Any]]:
     reader, department = _department_reader(request)
     actor = reader.name or f"dept:{department.code}"
-    upload = _uploaded_file(request) if request.content_type == "multipart/form-data" else None
-    if upload is not None:
+    if request.content_type == "multipart/form-data":
+        upload = _uploaded_file(request)
         batch = queued.receive_file(entry_code=entry_code, department=department, upload=upload,
                                     filename=upload.name or "", actor=actor)
         response["Location"] = reverse("api-v1:batch", args=[batch.pk])
         _poll_hint(batch, response)
-        return Status(202, batch_out(batch))
+        return Status(202, batch_out(batch, reader=reader))
     if request.content_type != "application/json":
         raise InvalidInput("请以 application/json（{\"rows\": [...]}）或 multipart/form-data（file）提交",
                            field="body")
@@ -118,7 +137,7 @@ def submit(request: HttpRequest, entry_code: str, response: HttpResponse) -> Sta
     source = rows_from_dicts(rows)
     batch = services.submit_batch(entry_code=entry_code, department=department, rows=source,
                                   channel=BatchChannel.API, actor=actor)
-    return Status(201, batch_out(batch))
+    return Status(201, batch_out(batch, reader=reader))
 
 
 @router.get("/batches/{batch_id}", url_name="batch",
@@ -128,7 +147,7 @@ def get_batch(request: HttpRequest, batch_id: int, response: HttpResponse) -> di
     reader = reader_for_request(request, channel="api")
     batch = queries.batch_for(batch_id, reader=reader)
     _poll_hint(batch, response)
-    return batch_out(batch)
+    return batch_out(batch, reader=reader)
 
 
 #: The most batches one page of ``GET /batches`` lists.
@@ -185,12 +204,57 @@ def rejected_csv(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
     return response
 
 
-@router.post("/catalog/{entry_code}/records/{natural_key}/revoke",
-             response={200: RecordRevokedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-             summary="撤销记录 / The source department revokes a record, with a reason")
+REVOKE_DOC = ("The source department revokes one of its records, with a reason (Art. 13, 34); the record is "
+              "kept, marked `revoked`, and a later row with its key is refused. Name the record by its key "
+              "fields' values as submitted, in the body: `POST /api/v1/catalog/{entry_code}/records/revoke` "
+              "with `{\"key\": {\"CF_WSH\": \"…\"}, \"reason\": \"…\"}` — this works for every key, also one "
+              "holding a resident ID (stored as a keyed hash), several fields, or a `/`. The path form "
+              "`POST /api/v1/catalog/{entry_code}/records/{natural_key}/revoke` with `{\"reason\": \"…\"}` "
+              "takes the stored natural key, or the value of an entry's single key field as submitted (a `/` in "
+              "it percent-encoded as `%2F`). Another department's record answers 404, as one that does not exist.")
+REVOKE_RESPONSES = {200: RecordRevokedOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
+                    409: ErrorOut}
+
+
+@router.post("/catalog/{entry_code}/records/revoke", response=REVOKE_RESPONSES,
+             summary="按业务主键撤销记录 / The source department revokes a record named by its key fields",
+             description=REVOKE_DOC)
+def revoke_by_key(request: HttpRequest, entry_code: str, body: RevokeByKeyIn) -> dict[str, Any]:
+    reader, department = _department_reader(request)
+    if not body.key:
+        raise InvalidInput("请在 key 中给出业务主键字段及其值", field="key")
+    key_fields = list(catalog_queries.published_version(entry_code).natural_key or [])
+    unknown = [name for name in body.key if name not in key_fields]
+    if unknown:
+        raise InvalidInput(f"{'、'.join(unknown)} 不是目录条目 {entry_code} 的业务主键字段"
+                           f"（业务主键：{'、'.join(key_fields)}）", field="key")
+    record = services.revoke_record((entry_code, body.key), department=department, reason=body.reason,
+                                    actor=reader.name or f"dept:{department.code}")
+    return _revoked(entry_code, record)
+
+
+@router.post("/catalog/{entry_code}/records/{path:natural_key}/revoke", response=REVOKE_RESPONSES,
+             summary="撤销记录 / The source department revokes a record, with a reason", description=REVOKE_DOC)
 def revoke(request: HttpRequest, entry_code: str, natural_key: str, body: RevokeIn) -> dict[str, Any]:
     reader, department = _department_reader(request)
-    record = services.revoke_record((entry_code, natural_key), department=department, reason=body.reason,
-                                    actor=reader.name or f"dept:{department.code}")
+    actor = reader.name or f"dept:{department.code}"
+    try:
+        record = services.revoke_record((entry_code, natural_key), department=department, reason=body.reason,
+                                        actor=actor)
+    except NotFound as missing:
+        # Not a stored key: an entry with a single key field takes the value as submitted (a
+        # resident ID is stored as its keyed hash, which the department cannot compute).
+        key_fields = list(catalog_queries.published_version(entry_code).natural_key or [])
+        if len(key_fields) != 1:
+            raise
+        try:
+            record = services.revoke_record((entry_code, {key_fields[0]: natural_key}), department=department,
+                                            reason=body.reason, actor=actor)
+        except InvalidInput:
+            raise missing from None
+    return _revoked(entry_code, record)
+
+
+def _revoked(entry_code: str, record: Record) -> dict[str, Any]:
     return {"id": record.pk, "entry_code": entry_code, "natural_key": record.natural_key, "status": record.status,
             "status_reason": record.status_reason}

@@ -252,9 +252,15 @@ def rejected_rows_of(batch_id: int, *, reader: Reader) -> Batch:
     sees a batch's counts and reasons (``batch_for``), not this file. NotFound otherwise, as for a
     batch of another department."""
     batch = batch_for(batch_id, reader=reader)
-    if batch.department_id != reader.department_id:
+    if not may_download_rejected(batch, reader):
         raise NotFound(f"未找到报送批次 #{batch_id}")
     return batch
+
+
+def may_download_rejected(batch: Batch, reader: Reader) -> bool:
+    """Whether ``reader`` may download ``batch``'s rejected rows (``rejected_rows_of``): only the
+    submitting department; the API offers the link (``rejected_csv_url``) to nobody else."""
+    return reader.department_id is not None and batch.department_id == reader.department_id
 
 
 def batches_of_department(department_id: int) -> QuerySet[Batch]:

@@ -53,6 +53,13 @@ class RevokeIn(Schema):
     reason: str = Field(..., min_length=1, max_length=500)
 
 
+class RevokeByKeyIn(Schema):
+    key: dict[str, str | int] = Field(
+        ..., description="业务主键字段及其值，与报送时相同，例如 {\"CF_WSH\": \"杭市监罚〔2025〕1号\"}；"
+                         "含身份证号或由多个字段组成的主键也按报送时的值填写")
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
 class RecordRevokedOut(Schema):
     id: int
     entry_code: str

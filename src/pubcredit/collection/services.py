@@ -739,6 +739,12 @@ def _process(*, version: CatalogVersion, department: Department, rows: Iterable[
         batch = Batch.objects.get(pk=received.pk)
         if batch.status not in (BatchStatus.RECEIVED, BatchStatus.PROCESSING):
             return batch
+        # Checked again when collection starts, as at upload: a department deactivated (or no longer
+        # the entry's provider) since its file was received has it refused, nothing written.
+        try:
+            submission_version(version.entry.code, Department.objects.get(pk=batch.department_id))
+        except (NotFound, NotPermitted) as exc:
+            raise InvalidInput(f"{RECEIVED_NOT_ALLOWED}{exc.message}", field=exc.field) from exc
         batch.status = BatchStatus.PROCESSING
         batch.started_at = batch.started_at or now
     else:
@@ -911,6 +917,10 @@ def receive_batch(*, entry_code: str, department: Department, source: RowSource,
     return batch
 
 
+#: The reason of a received file refused when its collection starts (``_process``), before the check's own.
+RECEIVED_NOT_ALLOWED = "收到文件后报送条件已不再满足，本批次未写入任何记录："
+
+
 def start_received(batch: Batch) -> Batch:
     """Show a received batch as ``processing`` (committed at once, so a department polling sees it)."""
     Batch.objects.filter(pk=batch.pk, status=BatchStatus.RECEIVED).update(
@@ -1053,7 +1063,8 @@ def revoke_record(record: int | tuple[str, str | Mapping[str, Any]], *, departme
     if not why:
         raise InvalidInput("撤销必须说明理由", field="reason")
     if not isinstance(record, int):
-        if any("\x00" in str(part) for part in (record[0], record[1] if isinstance(record[1], str) else "")):
+        key_parts = [record[1]] if isinstance(record[1], str) else [*record[1], *record[1].values()]
+        if any("\x00" in str(part) for part in (record[0], *key_parts)):
             raise NotFound("未找到该信用记录", field="record")
         # Only the provider of an entry has records under it to revoke: another department is told
         # so before any look-up, so it cannot learn whether a decision number exists there.

@@ -197,6 +197,11 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The portal's page; under /api/ the API's JSON error (a program reads no HTML), e.g. for an
+    unknown address or a path segment holding an encoded ``/``."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": _("未找到该接口：请检查请求地址和方法（见 /api/v1/docs）"),
+                             "field": "path"}, status=404, json_dumps_params={"ensure_ascii": False})
     return _error(request, _("未找到"), _("您访问的页面不存在。"), 404)
 
 
