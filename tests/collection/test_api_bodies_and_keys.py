@@ -111,3 +111,17 @@ def test_a_csv_row_with_an_empty_cell_too_many_is_refused_not_read_shifted(beare
     assert (body["accepted"], body["rejected"]) == (0, 1)
     (reason,) = [r["reason"] for r in body["rejections"]]
     assert f"该行有 {len(columns) + 1} 列，表头只有 {len(columns)} 列；多出的第 {len(columns) + 1} 列为空" in reason
+
+
+def test_a_file_with_a_header_and_no_rows_is_refused_not_completed(bearer: dict[str, str]) -> None:
+    """An officer read "已完成，0 行" as a success (acceptance run, session 12)."""
+    upload = SimpleUploadedFile("empty.csv", b"CF_WSH,CF_XDR_MC\n\n", content_type="text/csv")
+    received = Client().post(URL, {"file": upload}, headers=bearer)
+    assert received.status_code == 202, received.content
+    run_worker()
+    body = Client().get(received["Location"], headers=bearer).json()
+    assert body["status"] == "failed"
+    assert "没有数据行" in body["error"]
+    empty = _send('{"rows": []}', bearer)
+    assert empty.status_code == 400
+    assert empty.json()["field"] == "rows"

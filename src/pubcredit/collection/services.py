@@ -802,6 +802,10 @@ def _process(*, version: CatalogVersion, department: Department, rows: Iterable[
     finally:
         producer.stop.set()
     _execute(f"DROP TABLE {table}")
+    if rows_total == 0:  # a header and nothing else: "已完成，0 行" read as a success to the officer
+        raise InvalidInput("没有数据行：文件只有表头（或只有空行），未报送任何数据" if source is not None
+                           and source.format != "json" else "rows 为空：未报送任何数据",
+                           field="file" if source is not None and source.format != "json" else "rows")
     batch.row_count = rows_total
     batch.accepted = inserted_total - superseded_total
     batch.updated = superseded_total
