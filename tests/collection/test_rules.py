@@ -155,3 +155,15 @@ def test_canonical_record_json_falls_back_for_anything_else(value: object) -> No
                        max_size=12))
 def test_canonical_record_json_agrees_on_any_flat_record(data: dict[str, object]) -> None:
     assert rules.canonical_record_json(data) == rules.canonical_json(data)
+
+
+def test_an_enum_error_lists_every_code_with_its_meaning() -> None:
+    """An officer cannot look 07 up: each code with its meaning, and that the meaning may be sent instead
+    (acceptance run, session 12: the list was cut at 12 codes without meanings)."""
+    spec = {"type": "enum", "allowed": [f"{i:02d}" for i in range(1, 15)],
+            "allowed_labels": {f"{i:02d}": f"类别{i}" for i in range(1, 15)}}
+    with pytest.raises(rules.FieldError) as refused:
+        check(spec, "罚金")
+    assert "01 类别1、02 类别2" in refused.value.reason
+    assert "14 类别14" in refused.value.reason
+    assert "也可填写名称，如“类别1”" in refused.value.reason

@@ -311,8 +311,13 @@ def _boolean_checker(spec: Mapping[str, Any]) -> Checker:
 def _enum_checker(spec: Mapping[str, Any]) -> Checker:
     allowed = [str(a) for a in spec.get("allowed") or []]
     accepted = set(allowed)
-    by_label = {str(label): str(value) for value, label in (spec.get("allowed_labels") or {}).items()}
-    listing = "、".join(allowed[:12]) + ("等" if len(allowed) > 12 else "")
+    labels = {str(value): str(label) for value, label in (spec.get("allowed_labels") or {}).items()}
+    by_label = {label: value for value, label in labels.items()}
+    # Every code with its meaning (an officer cannot look 07 up), and that the meaning may be sent instead.
+    shown_codes = [f"{a} {labels[a]}" if a in labels else a for a in allowed[:30]]
+    listing = "、".join(shown_codes) + (f" 等 {len(allowed)} 个" if len(allowed) > 30 else "")
+    if labels:
+        listing += "；也可填写名称，如“" + next(iter(labels.values())) + "”"
 
     def check(value: Any) -> str:
         text = value.strip() if isinstance(value, str) else as_text(value)
