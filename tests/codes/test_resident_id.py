@@ -11,6 +11,8 @@ from pubcredit.codes import CodeError, compute_resident_id_check, validate_resid
 TODAY = date(2025, 6, 1)
 STANDARD_EXAMPLE = "11010519491231002X"  # the well-known example: Beijing 朝阳区, 1949-12-31, female
 
+ADVICE = "（多为前17位有录入错误：请对照原始文书核对整个代码，不要只改最后一位）"
+
 
 def with_check(first17: str) -> str:
     return first17 + compute_resident_id_check(first17)
@@ -137,13 +139,13 @@ def test_check_digit_mismatch() -> None:
     assert err.kind == "check_character"
     assert err.position == 18
     assert (err.expected, err.got) == (HANGZHOU_MAN[17], wrong)
-    assert err.message == f"第18位校验码应为 {HANGZHOU_MAN[17]}，实际为 {wrong}"
+    assert err.message == f"第18位校验码应为 {HANGZHOU_MAN[17]}，实际为 {wrong}" + ADVICE
 
 
 def test_check_x_expected() -> None:
     err = error_of("110105194912310020")
     assert (err.kind, err.expected, err.got) == ("check_character", "X", "0")
-    assert err.message == "第18位校验码应为 X，实际为 0"
+    assert err.message == "第18位校验码应为 X，实际为 0" + ADVICE
 
 
 def test_compute_check_rejects_bad_input() -> None:

@@ -18,6 +18,8 @@ from pubcredit.codes.uscc import REGISTRATION_DEPARTMENTS, USCC_CHARSET
 WORKED_EXAMPLE = "91110000600037341L"  # reference-data.md §5
 ORG_CODE = "600037341"  # valid GB 11714 org code (the segment of the worked example)
 
+ADVICE = "（多为前17位有录入错误：请对照原始文书核对整个代码，不要只改最后一位）"
+
 
 def with_check(first17: str) -> str:
     return first17 + compute_uscc_check(first17)
@@ -199,8 +201,8 @@ def test_check_character_mismatch() -> None:
     assert err.kind == "check_character"
     assert err.position == 18
     assert (err.expected, err.got) == ("L", "X")
-    assert err.message == "第18位校验码应为 L，实际为 X"
-    assert str(err) == "第18位校验码应为 L，实际为 X"
+    assert err.message == "第18位校验码应为 L，实际为 X" + ADVICE
+    assert str(err) == "第18位校验码应为 L，实际为 X" + ADVICE
 
 
 def test_failing_org_code_check_is_only_a_warning() -> None:

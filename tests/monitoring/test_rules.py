@@ -117,3 +117,10 @@ def test_missing_required_reasons(reason: str, missing: bool) -> None:
 def test_ratio() -> None:
     assert rules.ratio(1, 3) == 0.3333
     assert rules.ratio(0, 0) is None
+
+
+def test_check_character_reasons_are_one_kind_whatever_the_characters() -> None:
+    """The quality page counted 应为 M，实际为 A apart from 应为 H，实际为 A (acceptance run, session 12)."""
+    a = rules.reason_kind("CF_XDR_SHXYM（统一社会信用代码）：第18位校验码应为 M，实际为 A（多为前17位有录入错误）")
+    b = rules.reason_kind("CF_XDR_SHXYM（统一社会信用代码）：第18位校验码应为 H，实际为 7（多为前17位有录入错误）")
+    assert a == b == "CF_XDR_SHXYM（统一社会信用代码）：第…位校验码应为 …，实际为 …（多为前…位有录入错误）"

@@ -123,7 +123,8 @@ def validate_resident_id(code: str, *, today: date) -> ResidentIdInfo:
     if value[17] != expected:
         raise CodeError(
             "check_character",
-            f"第18位校验码应为 {expected}，实际为 {value[17]}",
+            f"第18位校验码应为 {expected}，实际为 {value[17]}"
+            "（多为前17位有录入错误：请对照原始文书核对整个代码，不要只改最后一位）",
             position=18,
             expected=expected,
             got=value[17],

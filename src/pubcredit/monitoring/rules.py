@@ -45,6 +45,7 @@ VALIDATOR_REASON_RE = r"^[A-Za-z0-9_]+（[^：；]*）："
 
 _FIELD_PREFIX = re.compile(r"^([A-Za-z0-9_]+)（[^：；]*）：")
 _VALUES = (
+    re.compile(r"(?<=应为 )\S(?=，实际为 )|(?<=，实际为 )\S"),  # a check character: 应为 H，实际为 A
     re.compile(r"“[^”]*”"),  # a quoted value: 为“02”时必填
     re.compile(r"\d{4}-\d{1,2}-\d{1,2}"),  # a date
     re.compile(r"[0-9A-Za-z]*\d[0-9A-Za-z]*"),  # a number or a code with digits: 第 12 条, 91330106…
