@@ -217,6 +217,8 @@ def test_officer_uploads_a_file_with_errors_reads_them_in_chinese_and_resends_th
     html = detail.content.decode()
     assert "第 2 行" in html
     assert "CF_CFLB" in html
+    assert '<span class="code">CF_CFLB</span>（处罚类别）' in html  # the field by its label too
+    assert "行号是表头下的第几行数据" in html  # and how the number maps to Excel's rows
     # download the rejected rows, fix them, resend only them
     rejected = b"".join(client.get(res["Location"] + "rejected.csv").streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(rejected)))

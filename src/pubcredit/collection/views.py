@@ -85,7 +85,10 @@ def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
         return render(request, "portal/error.html", {"title": _("未找到"), "message": exc.message}, status=404)
     rejections = queries.rejections_of(found)
     waiting = found.status in (BatchStatus.RECEIVED, BatchStatus.PROCESSING)  # a file collected in the background
-    return render(request, "collection/batch.html", {"batch": found, "rejections": rejections, "waiting": waiting,
+    labels = {str(f["name"]): str(f.get("label") or "") for f in found.entry_version.fields or ()}
+    shown = [{"row_number": r.row_number, "field": r.field, "label": labels.get(r.field, ""), "reason": r.reason}
+             for r in rejections]
+    return render(request, "collection/batch.html", {"batch": found, "rejections": shown, "waiting": waiting,
                                                      "truncated": found.rejected > len(rejections)})
 
 
